@@ -1,0 +1,49 @@
+"""The SDMX data exchange server: ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Settings come from ``config``, then from the environment (``DATABASE_URL``),
+    then from defaults: an SQLite file in the instance folder, with the bundled
+    structures and DESA data loaded on first start.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get(
+            "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'sdmx.db'}"
+        ),
+        SENDER_ID="UNDESA",
+        LOAD_BUNDLED=True,
+        STRUCTURES_DIR=str(PROJECT_ROOT / "structures"),
+        DATA_DIR=str(PROJECT_ROOT / "data" / "desa"),
+    )
+    if config:
+        app.config.update(config)
+    _configure_logging(app)
+
+    from server import api, cli, store_ext
+
+    store_ext.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )

@@ -1,0 +1,288 @@
+"""SDMX-REST 1.5 (SDMX 2.1 web services): structure and data queries under /rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import chain
+
+from flask import Blueprint, Response, current_app, request
+
+from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
+from server.formats.data_writers import DATA_WRITERS, DataMessage
+from server.formats.media import negotiate
+from server.formats.structure_writer import write_structure
+from server.model import ArtefactRef
+from server.query.periods import parse_period_parameter
+from server.query.queries import (
+    AGENCY_RE, ALL, ID_RE, LATEST, STANDARD_BUT_UNSUPPORTED, STRUCTURE_DETAIL,
+    STRUCTURE_REFERENCES, VERSION_RE, DataQuery, StructureQuery, parse_flow_ref,
+    parse_key, parse_provider_ref, split_multi,
+)
+from server.formats.structure_reader import ELEMENT_OF_RESOURCE
+from server.store_ext import get_store
+
+blueprint = Blueprint("rest15", __name__)
+
+API = "1.5"
+STRUCTURE_RESOURCES = set(ELEMENT_OF_RESOURCE) | {"structure"}
+# Standard 1.5 resources this server does not hold or serve yet.
+NOT_YET = {
+    "availableconstraint": "availability queries (/availableconstraint)",
+    "schema": "schema queries (/schema)",
+    "metadata": "reference metadata queries (/metadata)",
+}
+KNOWN_1_5_RESOURCES = {
+    "metadatastructure", "metadataflow", "reportingtaxonomy", "structureset",
+    "process", "actualconstraint", "allowedconstraint", "attachmentconstraint",
+    "transformationscheme", "rulesetscheme", "userdefinedoperatorscheme",
+    "customtypescheme", "namepersonalisationscheme", "vtlmappingscheme",
+    "namealiasscheme", "organisationscheme",
+}
+DATA_PARAMETERS = {"startPeriod", "endPeriod", "updatedAfter", "firstNObservations",
+                   "lastNObservations", "dimensionAtObservation", "detail",
+                   "includeHistory", "format"}
+STRUCTURE_PARAMETERS = {"detail", "references", "format"}
+
+
+@blueprint.route("/", defaults={"path": ""}, methods=["GET", "HEAD"])
+@blueprint.route("/<path:path>", methods=["GET", "HEAD"], strict_slashes=False)
+def dispatch(path: str) -> Response:
+    """Route a REST 1.5 path by its first segment."""
+    segments = path.strip("/").split("/") if path.strip("/") else []
+    if not segments:
+        raise InvalidQuery(
+            "name a resource: /rest/{structure type}/{agency}/{id}/{version} or "
+            "/rest/data/{flowRef}/{key}/{providerRef}"
+        )
+    resource, rest = segments[0], segments[1:]
+    if resource == "data":
+        return data_query(rest)
+    if resource in NOT_YET:
+        raise NotImplementedFeature(f"{NOT_YET[resource]} are not supported yet")
+    if resource in STRUCTURE_RESOURCES:
+        return structure_query(resource, rest)
+    if resource in KNOWN_1_5_RESOURCES:
+        raise NotFound(f"this server holds no {resource} artefacts")
+    raise InvalidQuery(
+        f"{resource!r} is not an SDMX-REST 1.5 resource; use data, structure or one "
+        f"of {', '.join(sorted(STRUCTURE_RESOURCES - {'structure'}))}"
+    )
+
+
+def _check_parameters(allowed: set[str]) -> None:
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise InvalidQuery(
+            f"unknown query parameter(s) {', '.join(unknown)}; this query accepts "
+            f"{', '.join(sorted(allowed))}"
+        )
+
+
+def _segment(segments: list[str], index: int, default: str) -> str:
+    value = segments[index] if index < len(segments) else ""
+    return value or default
+
+
+# -- structure queries ---------------------------------------------------------------
+
+
+def parse_structure_query(resource: str, segments: list[str]) -> StructureQuery:
+    """Turn the path and query string of a structure query into a StructureQuery."""
+    _check_parameters(STRUCTURE_PARAMETERS)
+    if len(segments) > 4:
+        raise InvalidQuery(
+            f"too many path segments; use /{resource}/{{agency}}/{{id}}/{{version}}"
+            "/{item}"
+        )
+    detail = request.args.get("detail", "full")
+    references = request.args.get("references", "none")
+    _check_choice("detail", detail, STRUCTURE_DETAIL[API])
+    if references not in STRUCTURE_REFERENCES[API] and (
+        references not in STRUCTURE_RESOURCES or references == "structure"
+    ):
+        _check_choice("references", references, STRUCTURE_REFERENCES[API])
+    versions = _segment(segments, 2, LATEST)
+    version_values = tuple(
+        v if v in (ALL, LATEST) else _check_version(v) for v in versions.split("+")
+    )
+    item = _segment(segments, 3, ALL)
+    if item != ALL:
+        raise NotImplementedFeature(
+            f"item queries (/{resource}/…/{item}) are not supported yet; query the "
+            "whole item scheme"
+        )
+    types = tuple(ELEMENT_OF_RESOURCE) if resource == "structure" else (resource,)
+    return StructureQuery(
+        types=types,
+        agencies=split_multi("agency", _segment(segments, 0, ALL), AGENCY_RE),
+        ids=split_multi("resource id", _segment(segments, 1, ALL), ID_RE),
+        versions=version_values,
+        detail=detail,
+        references=references,
+    )
+
+
+def _check_version(version: str) -> str:
+    if not VERSION_RE.match(version):
+        raise InvalidQuery(
+            f"version {version!r} is not valid; use a version such as 1.0, 'latest' "
+            "or 'all'"
+        )
+    return version
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value in allowed:
+        return
+    if value in STANDARD_BUT_UNSUPPORTED.get(name, ()):
+        raise NotImplementedFeature(f"{name}={value} is not supported yet")
+    raise InvalidQuery(
+        f"{name}={value!r} is not allowed; use one of {', '.join(allowed)}"
+    )
+
+
+def structure_query(resource: str, segments: list[str]) -> Response:
+    query = parse_structure_query(resource, segments)
+    media = negotiate("structure", request.headers.get("Accept"),
+                      request.args.get("format"))
+    store = get_store()
+    rows = store.find_artefacts(query.types, query.agencies, query.ids, query.versions)
+    if not rows:
+        raise NotFound(
+            f"no {resource} matches agency={'+'.join(query.agencies)}, "
+            f"id={'+'.join(query.ids)}, version={'+'.join(query.versions)}"
+        )
+    main = {_ref(r) for r in rows}
+    referenced = store.rows_for(sorted(resolve_references(store, main, query.references)
+                                       - main, key=str))
+    if query.detail == "allstubs":
+        body = write_structure(_sender(), [], [*rows, *referenced])
+    elif query.detail == "referencestubs":
+        body = write_structure(_sender(), rows, referenced)
+    else:
+        body = write_structure(_sender(), [*rows, *referenced])
+    return Response(body, content_type=media.content_type)
+
+
+def _ref(row) -> ArtefactRef:
+    return ArtefactRef(row.type, row.agency, row.id, row.version)
+
+
+def resolve_references(store, main: set[ArtefactRef], references: str) -> set[ArtefactRef]:
+    """The artefacts that ``references`` adds to the matched ones (REST 1.5 4.3)."""
+    if references == "none":
+        return set()
+    if references == "children":
+        return store.children(main)
+    if references == "parents":
+        return store.parents(main)
+    descendants = _descendants(store, main)
+    if references == "descendants":
+        return descendants
+    parents = store.parents(main)
+    found = parents | store.children(parents) | descendants
+    if references == "all":
+        return found
+    return {ref for ref in found if ref.type == references}
+
+
+def _descendants(store, refs: set[ArtefactRef]) -> set[ArtefactRef]:
+    found: set[ArtefactRef] = set()
+    frontier = set(refs)
+    while frontier:
+        children = store.children(frontier) - found - refs
+        found |= children
+        frontier = children
+    return found
+
+
+# -- data queries --------------------------------------------------------------------
+
+
+def parse_data_query(segments: list[str], dimensions_of) -> DataQuery:
+    """Turn the path and query string of a data query into a DataQuery."""
+    _check_parameters(DATA_PARAMETERS)
+    if not segments or not segments[0]:
+        raise InvalidQuery("name a dataflow: /data/{flowRef}/{key}/{providerRef}")
+    if len(segments) > 3:
+        raise InvalidQuery("too many path segments; use /data/{flowRef}/{key}/{providerRef}")
+    agency, flow_id, version = parse_flow_ref(segments[0])
+    _unsupported_data_parameters()
+    start = end = None
+    if "startPeriod" in request.args:
+        start = parse_period_parameter("startPeriod", request.args["startPeriod"])[0]
+    if "endPeriod" in request.args:
+        end = parse_period_parameter("endPeriod", request.args["endPeriod"])[1]
+    if start and end and start > end:
+        raise InvalidQuery(
+            f"startPeriod {request.args['startPeriod']} is after endPeriod "
+            f"{request.args['endPeriod']}"
+        )
+    raw_key = _segment(segments, 1, ALL)
+    dimensions = dimensions_of(agency, flow_id, version)
+    return DataQuery(
+        agency=agency, flow_id=flow_id, version=version,
+        key=parse_key(raw_key, dimensions),
+        providers=parse_provider_ref(_segment(segments, 2, ALL)),
+        start=start, end=end, raw_key=raw_key,
+    )
+
+
+def _unsupported_data_parameters() -> None:
+    args = request.args
+    unsupported = {
+        "updatedAfter": "updatedAfter (changes since a time)",
+        "firstNObservations": "firstNObservations",
+        "lastNObservations": "lastNObservations",
+    }
+    for name, label in unsupported.items():
+        if name in args:
+            raise NotImplementedFeature(f"{label} is not supported yet")
+    if args.get("detail", "full") != "full":
+        _check_choice("detail", args["detail"], ("full",))
+    if args.get("includeHistory", "false") not in ("false", "0"):
+        raise NotImplementedFeature("includeHistory is not supported yet")
+    if args.get("dimensionAtObservation", "TIME_PERIOD") != "TIME_PERIOD":
+        raise NotImplementedFeature(
+            "dimensionAtObservation other than TIME_PERIOD is not supported yet"
+        )
+
+
+def data_query(segments: list[str]) -> Response:
+    store = get_store()
+    flows: dict = {}
+
+    def dimensions_of(agency: str, flow_id: str, version: str) -> list[str]:
+        rows = store.find_artefacts(["dataflow"], [agency], [flow_id], [version])
+        if not rows:
+            raise NotFound(
+                f"dataflow {agency},{flow_id},{version} does not exist; list the "
+                "dataflows at /rest/dataflow/all/all/latest"
+            )
+        flows["row"] = rows[-1]
+        flows["dsd"] = store.structure_of(rows[-1])
+        return flows["dsd"].dimension_ids
+
+    query = parse_data_query(segments, dimensions_of)
+    media = negotiate("data", request.headers.get("Accept"), request.args.get("format"))
+    flow, dsd = flows["row"], flows["dsd"]
+    rows = store.select_observations(flow.pk, query)
+    first = next(rows, None)
+    if first is None:
+        raise NoResults(
+            f"no data for key {query.raw_key} in dataflow {flow.agency},{flow.id},"
+            f"{flow.version} within the requested periods"
+        )
+    message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
+    writer = DATA_WRITERS[media.writer]
+    body = _encode(writer(message, chain([first], rows)))
+    return Response(body, content_type=media.content_type)
+
+
+def _encode(chunks: Iterator[str]) -> Iterator[bytes]:
+    for chunk in chunks:
+        yield chunk.encode("utf-8")
+
+
+def _sender() -> str:
+    return current_app.config["SENDER_ID"]

@@ -1,0 +1,192 @@
+"""Streaming writers of data messages: SDMX-ML 2.1 generic and structure-specific
+(SDMX 2.1 section 3B) and SDMX-CSV 1.0.
+
+Each writer takes the rows of one data query, ordered by series, and yields text in
+chunks, so that no whole message is held in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from server.formats.ns import COM, GEN, MES, SPEC, XSI
+from server.formats.xmlutil import attr, header
+from server.model import ArtefactRef, DataStructure
+
+_FLUSH = 256  # series per chunk
+
+
+@dataclass
+class DataMessage:
+    """What a data writer needs besides the rows."""
+
+    dsd: DataStructure
+    flow: ArtefactRef
+    sender: str
+
+
+def format_value(value: float | None) -> str:
+    """An observation value as SDMX writes it: NaN when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NaN"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _series(rows: Iterable) -> Iterator[tuple[str, dict, list]]:
+    """Group rows by series: (key, series attributes, [(period, value, attrs)])."""
+    current_key = None
+    current_attrs: dict = {}
+    observations: list = []
+    for row in rows:
+        ident = (row.key, row.provider)
+        if ident != current_key:
+            if current_key is not None:
+                yield current_key[0], current_attrs, observations
+            current_key = ident
+            current_attrs = json.loads(row.series_attributes or "{}")
+            observations = []
+        observations.append(
+            (row.period, row.value, json.loads(row.attributes) if row.attributes else {})
+        )
+    if current_key is not None:
+        yield current_key[0], current_attrs, observations
+
+
+def _structure_id(dsd: ArtefactRef) -> str:
+    return f"{dsd.agency}_{dsd.id}_{dsd.version}".replace(".", "_")
+
+
+def _structure_ref(dsd: ArtefactRef) -> str:
+    return (
+        f"<com:Structure><Ref agencyID={attr(dsd.agency)} id={attr(dsd.id)} "
+        f"version={attr(dsd.version)}/></com:Structure>"
+    )
+
+
+def dsd_namespace(dsd: ArtefactRef) -> str:
+    """The namespace of the DSD-specific schema for time-series data."""
+    return (
+        "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
+        f"{dsd.triple}:ObsLevelDim:TIME_PERIOD"
+    )
+
+
+def write_generic(message: DataMessage, rows: Iterable) -> Iterator[str]:
+    """SDMX-ML 2.1 GenericData, series with observations by TIME_PERIOD."""
+    dsd = message.dsd
+    sid = _structure_id(dsd.ref)
+    yield (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<mes:GenericData xmlns:mes="{MES}" xmlns:gen="{GEN}" xmlns:com="{COM}">'
+        + header(
+            message.sender,
+            f'<mes:Structure structureID="{sid}" dimensionAtObservation="TIME_PERIOD">'
+            + _structure_ref(dsd.ref) + "</mes:Structure>",
+        )
+        + f'<mes:DataSet structureRef="{sid}">'
+    )
+    dims = dsd.dimension_ids
+    buffer: list[str] = []
+    for key, series_attrs, observations in _series(rows):
+        buffer.append("<gen:Series><gen:SeriesKey>")
+        buffer.extend(
+            f"<gen:Value id={attr(d)} value={attr(c)}/>"
+            for d, c in zip(dims, key.split("."))
+        )
+        buffer.append("</gen:SeriesKey>")
+        buffer.append(_generic_attributes(series_attrs))
+        for period, value, obs_attrs in observations:
+            buffer.append(
+                f"<gen:Obs><gen:ObsDimension value={attr(period)}/>"
+                f"<gen:ObsValue value=\"{format_value(value)}\"/>"
+                + _generic_attributes(obs_attrs) + "</gen:Obs>"
+            )
+        buffer.append("</gen:Series>")
+        if len(buffer) > _FLUSH * 8:
+            yield "".join(buffer)
+            buffer = []
+    buffer.append("</mes:DataSet></mes:GenericData>")
+    yield "".join(buffer)
+
+
+def _generic_attributes(values: dict) -> str:
+    if not values:
+        return ""
+    inner = "".join(
+        f"<gen:Value id={attr(k)} value={attr(str(v))}/>" for k, v in values.items()
+    )
+    return f"<gen:Attributes>{inner}</gen:Attributes>"
+
+
+def write_structure_specific(message: DataMessage, rows: Iterable) -> Iterator[str]:
+    """SDMX-ML 2.1 StructureSpecificData, series with observations by TIME_PERIOD."""
+    dsd = message.dsd
+    sid = _structure_id(dsd.ref)
+    namespace = dsd_namespace(dsd.ref)
+    yield (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<mes:StructureSpecificData xmlns:mes="{MES}" xmlns:ss="{SPEC}" '
+        f'xmlns:com="{COM}" xmlns:xsi="{XSI}" xmlns:ns1={attr(namespace)}>'
+        + header(
+            message.sender,
+            f'<mes:Structure structureID="{sid}" namespace={attr(namespace)} '
+            'dimensionAtObservation="TIME_PERIOD">'
+            + _structure_ref(dsd.ref) + "</mes:Structure>",
+        )
+        + f'<mes:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
+        'ss:dataScope="DataStructure">'
+    )
+    dims = dsd.dimension_ids
+    time_id, measure = dsd.time_dimension, dsd.measure
+    buffer: list[str] = []
+    for key, series_attrs, observations in _series(rows):
+        pairs = [*zip(dims, key.split(".")), *series_attrs.items()]
+        buffer.append("<Series " + " ".join(f"{k}={attr(str(v))}" for k, v in pairs) + ">")
+        for period, value, obs_attrs in observations:
+            extra = "".join(f" {k}={attr(str(v))}" for k, v in obs_attrs.items())
+            buffer.append(
+                f'<Obs {time_id}={attr(period)} {measure}="{format_value(value)}"{extra}/>'
+            )
+        buffer.append("</Series>")
+        if len(buffer) > _FLUSH * 8:
+            yield "".join(buffer)
+            buffer = []
+    buffer.append("</mes:DataSet></mes:StructureSpecificData>")
+    yield "".join(buffer)
+
+
+def write_csv10(message: DataMessage, rows: Iterable) -> Iterator[str]:
+    """SDMX-CSV 1.0: one row per observation, the dataflow in the first column."""
+    dsd = message.dsd
+    attributes = [a.id for a in dsd.attributes]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["DATAFLOW", *dsd.dimension_ids, dsd.time_dimension, dsd.measure,
+                     *attributes])
+    flow = message.flow.triple
+    for index, (key, series_attrs, observations) in enumerate(_series(rows)):
+        codes = key.split(".")
+        for period, value, obs_attrs in observations:
+            merged = {**series_attrs, **obs_attrs}
+            shown = "" if value is None else format_value(value)
+            writer.writerow([flow, *codes, period, shown,
+                             *(merged.get(a, "") for a in attributes)])
+        if index % _FLUSH == _FLUSH - 1:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+DATA_WRITERS = {
+    "generic21": write_generic,
+    "specific21": write_structure_specific,
+    "csv10": write_csv10,
+}

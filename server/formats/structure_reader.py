@@ -1,0 +1,191 @@
+"""Reads SDMX-ML 2.1 structure messages into stored artefacts (SDMX 2.1 section 3A)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO
+
+from lxml import etree
+
+from server.errors import InvalidStructure
+from server.formats.ns import COM, MES, STR, XML_LANG
+from server.model import Artefact, ArtefactRef
+
+# SDMX-ML element name of a maintainable artefact -> REST resource name.
+RESOURCE_OF_ELEMENT = {
+    "AgencyScheme": "agencyscheme",
+    "DataProviderScheme": "dataproviderscheme",
+    "DataConsumerScheme": "dataconsumerscheme",
+    "OrganisationUnitScheme": "organisationunitscheme",
+    "Dataflow": "dataflow",
+    "CategoryScheme": "categoryscheme",
+    "Categorisation": "categorisation",
+    "Codelist": "codelist",
+    "HierarchicalCodelist": "hierarchicalcodelist",
+    "ConceptScheme": "conceptscheme",
+    "DataStructure": "datastructure",
+    "ContentConstraint": "contentconstraint",
+    "ProvisionAgreement": "provisionagreement",
+}
+ELEMENT_OF_RESOURCE = {v: k for k, v in RESOURCE_OF_ELEMENT.items()}
+
+# Class of a referenced object -> REST resource of its maintainable artefact.
+RESOURCE_OF_CLASS = {
+    "Code": "codelist",
+    "Concept": "conceptscheme",
+    "Category": "categoryscheme",
+    "Agency": "agencyscheme",
+    "DataProvider": "dataproviderscheme",
+    "DataConsumer": "dataconsumerscheme",
+    "OrganisationUnit": "organisationunitscheme",
+    **{cls: res for cls, res in RESOURCE_OF_ELEMENT.items()},
+}
+ITEM_CLASSES = {"Code", "Concept", "Category", "Agency", "DataProvider", "DataConsumer",
+                "OrganisationUnit"}
+
+_ATTACHMENT = {
+    "AttachmentGroup": "Group",
+    "Dimension": "Series",
+    "PrimaryMeasure": "Observation",
+    "None": "DataSet",
+}
+
+
+def _q(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def read_structure_message(source: str | IO[bytes]) -> list[Artefact]:
+    """Parse a structure message and return its maintainable artefacts."""
+    try:
+        root = etree.parse(source).getroot()
+    except etree.XMLSyntaxError as error:
+        raise InvalidStructure(f"not well-formed XML: {error}") from None
+    if root.tag != _q(MES, "Structure"):
+        raise InvalidStructure(
+            f"expected an SDMX-ML 2.1 Structure message, found {root.tag}"
+        )
+    structures = root.find(_q(MES, "Structures"))
+    if structures is None:
+        return []
+    return list(_artefacts(structures))
+
+
+def _artefacts(structures: etree._Element) -> Iterator[Artefact]:
+    for container in structures:
+        for element in container:
+            if not isinstance(element.tag, str):
+                continue
+            name = etree.QName(element).localname
+            resource = RESOURCE_OF_ELEMENT.get(name)
+            if resource is None:
+                raise InvalidStructure(f"artefact type {name} is not supported yet")
+            yield _artefact(resource, element)
+
+
+def _artefact(resource: str, element: etree._Element) -> Artefact:
+    ref = ArtefactRef(
+        resource,
+        element.get("agencyID", ""),
+        element.get("id", ""),
+        element.get("version", "1.0"),
+    )
+    if not ref.agency or not ref.id:
+        raise InvalidStructure(f"a {resource} lacks agencyID or id")
+    names = {
+        n.get(XML_LANG, "en"): n.text or "" for n in element.iterfind(_q(COM, "Name"))
+    }
+    references = {r for r in _references(element) if r != ref}
+    return Artefact(
+        ref=ref,
+        is_final=element.get("isFinal") == "true",
+        names=names,
+        xml=etree.tostring(element, encoding="unicode"),
+        stub_xml=_stub(element),
+        references=references,
+        model=_model(resource, element),
+    )
+
+
+def _references(element: etree._Element) -> Iterator[ArtefactRef]:
+    for ref in element.iter("Ref"):
+        cls = ref.get("class", "")
+        resource = RESOURCE_OF_CLASS.get(cls)
+        if resource is None:
+            continue
+        if cls in ITEM_CLASSES:
+            parent_id = ref.get("maintainableParentID")
+            version = ref.get("maintainableParentVersion", "1.0")
+        else:
+            parent_id, version = ref.get("id"), ref.get("version", "1.0")
+        if parent_id:
+            yield ArtefactRef(resource, ref.get("agencyID", ""), parent_id, version)
+
+
+def _stub(element: etree._Element) -> str:
+    """The artefact with identification and names only (detail=allstubs)."""
+    stub = etree.Element(element.tag, nsmap=element.nsmap)
+    for attribute in ("id", "urn", "agencyID", "version", "isFinal"):
+        if element.get(attribute) is not None:
+            stub.set(attribute, element.get(attribute))
+    stub.set("isExternalReference", "true")
+    for name in element.iterfind(_q(COM, "Name")):
+        stub.append(_copy(name))
+    return etree.tostring(stub, encoding="unicode")
+
+
+def _copy(element: etree._Element) -> etree._Element:
+    return etree.fromstring(etree.tostring(element))
+
+
+def _model(resource: str, element: etree._Element) -> dict:
+    if resource == "datastructure":
+        return _dsd_model(element)
+    if resource == "dataflow":
+        ref = element.find(f"{_q(STR, 'Structure')}/Ref")
+        if ref is None:
+            return {}
+        return {"structure": [ref.get("agencyID"), ref.get("id"), ref.get("version")]}
+    return {}
+
+
+def _enumeration(component: etree._Element) -> list[str] | None:
+    ref = component.find(f"{_q(STR, 'LocalRepresentation')}/{_q(STR, 'Enumeration')}/Ref")
+    if ref is None:
+        return None
+    return ["codelist", ref.get("agencyID"), ref.get("id"), ref.get("version", "1.0")]
+
+
+def _dsd_model(element: etree._Element) -> dict:
+    components = element.find(_q(STR, "DataStructureComponents"))
+    if components is None:
+        raise InvalidStructure(f"data structure {element.get('id')} has no components")
+    dimensions = [
+        {"id": d.get("id"), "codelist": _enumeration(d)}
+        for d in components.iterfind(f"{_q(STR, 'DimensionList')}/{_q(STR, 'Dimension')}")
+    ]
+    time = components.find(f"{_q(STR, 'DimensionList')}/{_q(STR, 'TimeDimension')}")
+    measure = components.find(f"{_q(STR, 'MeasureList')}/{_q(STR, 'PrimaryMeasure')}")
+    attributes = [
+        {
+            "id": a.get("id"),
+            "codelist": _enumeration(a),
+            "attachment": _attachment(a),
+            "mandatory": a.get("assignmentStatus") == "Mandatory",
+        }
+        for a in components.iterfind(f"{_q(STR, 'AttributeList')}/{_q(STR, 'Attribute')}")
+    ]
+    return {
+        "dimensions": dimensions,
+        "time_dimension": time.get("id") if time is not None else "TIME_PERIOD",
+        "attributes": attributes,
+        "measure": measure.get("id") if measure is not None else "OBS_VALUE",
+    }
+
+
+def _attachment(attribute: etree._Element) -> str:
+    relationship = attribute.find(_q(STR, "AttributeRelationship"))
+    if relationship is None or len(relationship) == 0:
+        return "DataSet"
+    first = etree.QName(relationship[0]).localname
+    return _ATTACHMENT.get(first, "Series")

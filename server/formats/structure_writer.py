@@ -1,0 +1,48 @@
+"""Writes SDMX-ML 2.1 structure messages from stored artefacts (SDMX 2.1 section 3A)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from server.formats.ns import COM, MES, STR
+from server.formats.xmlutil import header
+
+# REST resource -> container element of mes:Structures, in the order of the XSD.
+CONTAINERS = [
+    ("OrganisationSchemes", ("agencyscheme", "dataproviderscheme",
+                             "dataconsumerscheme", "organisationunitscheme")),
+    ("Dataflows", ("dataflow",)),
+    ("CategorySchemes", ("categoryscheme",)),
+    ("Categorisations", ("categorisation",)),
+    ("Codelists", ("codelist",)),
+    ("HierarchicalCodelists", ("hierarchicalcodelist",)),
+    ("Concepts", ("conceptscheme",)),
+    ("DataStructures", ("datastructure",)),
+    ("Constraints", ("contentconstraint",)),
+    ("ProvisionAgreements", ("provisionagreement",)),
+]
+
+_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    f'<mes:Structure xmlns:mes="{MES}" xmlns:str="{STR}" xmlns:com="{COM}">'
+)
+
+
+def write_structure(
+    sender: str, full: Iterable, stubs: Iterable = ()
+) -> Iterator[str]:
+    """Yield a structure message holding ``full`` artefacts whole and ``stubs`` as stubs.
+
+    Both are store rows with ``type``, ``xml`` and ``stub_xml``.
+    """
+    fragments: dict[str, list[str]] = {}
+    for row in full:
+        fragments.setdefault(row.type, []).append(row.xml)
+    for row in stubs:
+        fragments.setdefault(row.type, []).append(row.stub_xml)
+    yield _OPEN + header(sender) + "<mes:Structures>"
+    for container, resources in CONTAINERS:
+        parts = [f for resource in resources for f in fragments.get(resource, [])]
+        if parts:
+            yield f"<str:{container}>" + "".join(parts) + f"</str:{container}>"
+    yield "</mes:Structures></mes:Structure>"

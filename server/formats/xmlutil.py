@@ -1,0 +1,41 @@
+"""Small helpers for writing SDMX-ML text incrementally."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr
+
+__all__ = ["attr", "escape", "header", "message_id", "prepared"]
+
+_CONTROL = {i: None for i in range(32) if i not in (9, 10, 13)}
+
+
+def escape(text: str) -> str:
+    """Escape character data; characters XML 1.0 cannot carry are dropped."""
+    return _escape(text.translate(_CONTROL))
+
+
+def attr(text: str) -> str:
+    """A quoted, escaped attribute value (newlines and tabs kept as references)."""
+    return quoteattr(
+        text.translate(_CONTROL), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+    )
+
+
+def message_id() -> str:
+    return "IREF" + uuid.uuid4().hex[:16].upper()
+
+
+def prepared() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def header(sender: str, structure: str = "") -> str:
+    """An SDMX-ML 2.1 message header; ``structure`` is inserted after Sender."""
+    return (
+        f"<mes:Header><mes:ID>{message_id()}</mes:ID><mes:Test>false</mes:Test>"
+        f"<mes:Prepared>{prepared()}</mes:Prepared>"
+        f"<mes:Sender id={attr(sender)}/>{structure}</mes:Header>"
+    )

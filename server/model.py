@@ -1,0 +1,100 @@
+"""The parts of the SDMX Information Model that the server works with in Python.
+
+Structures are kept as SDMX-ML 2.1 fragments in the store; these small classes carry
+what the read path needs to know about them without parsing XML per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class ArtefactRef:
+    """A reference to one version of a maintainable artefact."""
+
+    type: str  # REST resource name: codelist, datastructure, dataflow, …
+    agency: str
+    id: str
+    version: str
+
+    @property
+    def triple(self) -> str:
+        """``AGENCY:ID(VERSION)``, the form SDMX-CSV and URNs use."""
+        return f"{self.agency}:{self.id}({self.version})"
+
+
+@dataclass(slots=True)
+class Artefact:
+    """A maintainable artefact as stored: identity, names and its SDMX-ML 2.1 text."""
+
+    ref: ArtefactRef
+    is_final: bool
+    names: dict[str, str]
+    xml: str
+    stub_xml: str
+    references: set[ArtefactRef] = field(default_factory=set)
+    model: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A dimension, attribute or measure of a data structure."""
+
+    id: str
+    codelist: ArtefactRef | None = None
+    attachment: str = "Series"  # for attributes: DataSet, Series, Observation
+    mandatory: bool = False
+
+
+@dataclass(slots=True)
+class DataStructure:
+    """What the data path needs of a DSD: components in order."""
+
+    ref: ArtefactRef
+    dimensions: list[Component]
+    time_dimension: str
+    attributes: list[Component]
+    measure: str
+
+    @classmethod
+    def from_model(cls, ref: ArtefactRef, model: dict) -> DataStructure:
+        """Rebuild from the JSON-able ``model`` kept beside the artefact."""
+
+        def component(raw: dict) -> Component:
+            codelist = raw.get("codelist")
+            return Component(
+                raw["id"],
+                ArtefactRef(*codelist) if codelist else None,
+                raw.get("attachment", "Series"),
+                raw.get("mandatory", False),
+            )
+
+        return cls(
+            ref,
+            [component(d) for d in model["dimensions"]],
+            model["time_dimension"],
+            [component(a) for a in model["attributes"]],
+            model["measure"],
+        )
+
+    @property
+    def dimension_ids(self) -> list[str]:
+        return [d.id for d in self.dimensions]
+
+    def series_attributes(self) -> list[str]:
+        return [a.id for a in self.attributes if a.attachment != "Observation"]
+
+    def observation_attributes(self) -> list[str]:
+        return [a.id for a in self.attributes if a.attachment == "Observation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One observation with its series key, as loaders and readers produce it."""
+
+    key: tuple[str, ...]
+    period: str
+    value: float | None
+    obs_attributes: dict[str, str]
+    series_attributes: dict[str, str]

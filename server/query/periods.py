@@ -1,0 +1,114 @@
+"""SDMX time periods (SDMX 2.1 common:ObservationalTimePeriodType) and the spans they cover.
+
+Every period is turned into the first and last day it covers, so that periods of
+different frequencies compare as spans: ``2020-Q1`` overlaps ``2020-02`` and ``2020``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta
+
+from server.errors import InvalidQuery
+
+_YEAR = r"(?P<year>\d{4})"
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"^{_YEAR}(-A1)?$"), "year"),
+    (re.compile(rf"^{_YEAR}-S(?P<n>[12])$"), "semester"),
+    (re.compile(rf"^{_YEAR}-T(?P<n>[1-3])$"), "trimester"),
+    (re.compile(rf"^{_YEAR}-Q(?P<n>[1-4])$"), "quarter"),
+    (re.compile(rf"^{_YEAR}-M?(?P<n>\d{{2}})$"), "month"),
+    (re.compile(rf"^{_YEAR}-W(?P<n>\d{{2}})$"), "week"),
+    (re.compile(rf"^{_YEAR}-D(?P<n>\d{{3}})$"), "day_of_year"),
+    (re.compile(rf"^{_YEAR}-(?P<m>\d{{2}})-(?P<d>\d{{2}})$"), "date"),
+]
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_DURATION = re.compile(
+    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+FORMATS_HELP = (
+    "use an SDMX time period: 2020, 2020-A1, 2020-S1, 2020-T1, 2020-Q1, 2020-03, "
+    "2020-M03, 2020-W10, 2020-D100, 2020-03-15, 2020-03-15T10:00:00 or a range "
+    "such as 2020-01-01/P1Y"
+)
+
+
+def _months(year: int, first: int, count: int) -> tuple[date, date]:
+    last = first + count - 1
+    return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
+
+
+def _weeks_in(year: int) -> int:
+    return date(year, 12, 28).isocalendar()[1]
+
+
+def _span(kind: str, match: re.Match[str]) -> tuple[date, date]:
+    year = int(match["year"])
+    n = int(match["n"]) if "n" in match.re.groupindex and match["n"] else 0
+    if kind == "year":
+        return date(year, 1, 1), date(year, 12, 31)
+    if kind in ("semester", "trimester", "quarter"):
+        length = {"semester": 6, "trimester": 4, "quarter": 3}[kind]
+        return _months(year, (n - 1) * length + 1, length)
+    if kind == "month":
+        if not 1 <= n <= 12:
+            raise ValueError("month")
+        return _months(year, n, 1)
+    if kind == "week":
+        if not 1 <= n <= _weeks_in(year):
+            raise ValueError("week")
+        first = date.fromisocalendar(year, n, 1)
+        return first, first + timedelta(days=6)
+    if kind == "day_of_year":
+        first = date(year, 1, 1) + timedelta(days=n - 1)
+        if not 1 <= n or first.year != year:
+            raise ValueError("day")
+        return first, first
+    day = date(year, int(match["m"]), int(match["d"]))
+    return day, day
+
+
+def _add_duration(start: date, text: str) -> date:
+    match = _DURATION.match(text)
+    if not match or text == "P":
+        raise ValueError("duration")
+    parts = {k: int(float(v)) if v else 0 for k, v in match.groupdict().items()}
+    months = start.month - 1 + parts["mo"] + 12 * parts["y"]
+    year, month = start.year + months // 12, months % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    end = date(year, month, day) + timedelta(weeks=parts["w"], days=parts["d"])
+    has_time = parts["h"] or parts["mi"] or parts["s"]
+    return end if has_time else end - timedelta(days=1)
+
+
+def period_span(text: str) -> tuple[date, date]:
+    """Return the first and last day covered by an SDMX time period.
+
+    Raises:
+        ValueError: ``text`` is not an SDMX time period.
+    """
+    if "/" in text:
+        start_text, duration = text.split("/", 1)
+        start = period_span(start_text)[0]
+        return start, max(start, _add_duration(start, duration))
+    for pattern, kind in _PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return _span(kind, match)
+    if _DATETIME.match(text):
+        day = datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        return day, day
+    raise ValueError(text)
+
+
+def parse_period_parameter(name: str, text: str) -> tuple[date, date]:
+    """Parse a ``startPeriod``/``endPeriod`` value, or raise a 400 saying why."""
+    try:
+        return period_span(text)
+    except ValueError:
+        raise InvalidQuery(
+            f"{name}={text!r} is not a valid SDMX time period: {FORMATS_HELP}"
+        ) from None

@@ -1,0 +1,139 @@
+"""Typed structure and data queries (SDMX-REST 1.5 sections 4.3 and 4.4).
+
+The API layer turns a request path and query string into one of these objects; the
+store and the formats work on them only, whatever REST generation was used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from server.errors import InvalidQuery
+
+ALL = "all"
+LATEST = "latest"
+
+AGENCY_RE = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
+ID_RE = re.compile(r"^[A-Za-z\d_@$-]+$")
+VERSION_RE = re.compile(r"^\d+(\.\d+)*(-[A-Za-z\d.]+)?$")
+CODE_RE = re.compile(r"^[A-Za-z\d_@$-]+$")
+
+# What each REST generation allows, one table per parameter (REST 1.5 4.3, 2.x).
+STRUCTURE_DETAIL = {
+    "1.5": ("full", "allstubs", "referencestubs"),
+}
+STRUCTURE_REFERENCES = {
+    "1.5": ("none", "parents", "children", "descendants", "all"),
+}
+STANDARD_BUT_UNSUPPORTED = {
+    "detail": ("referencepartial", "allcompletestubs", "referencecompletestubs"),
+    "references": ("parentsandsiblings",),
+}
+
+
+@dataclass(frozen=True)
+class StructureQuery:
+    """A query for maintainable artefacts: ``/{type}/{agency}/{id}/{version}``."""
+
+    types: tuple[str, ...]
+    agencies: tuple[str, ...] = (ALL,)
+    ids: tuple[str, ...] = (ALL,)
+    versions: tuple[str, ...] = (LATEST,)
+    item_ids: tuple[str, ...] = (ALL,)
+    detail: str = "full"
+    references: str = "none"
+
+
+@dataclass(frozen=True)
+class DataQuery:
+    """A data query: one dataflow, a key filter, providers and a time window."""
+
+    agency: str
+    flow_id: str
+    version: str
+    key: tuple[tuple[str, ...], ...] | None  # per dimension: allowed codes, () = any
+    providers: tuple[tuple[str, str], ...] = ()  # (agency or '', provider id)
+    start: date | None = None
+    end: date | None = None
+    raw_key: str = ALL
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def check_identifier(kind: str, value: str, pattern: re.Pattern[str]) -> str:
+    """Return ``value`` or raise a 400 naming what kind of identifier was wrong."""
+    if value == ALL or pattern.match(value):
+        return value
+    raise InvalidQuery(
+        f"{kind} {value!r} is not a valid SDMX identifier "
+        f"(expected {pattern.pattern} or 'all')"
+    )
+
+
+def split_multi(kind: str, value: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """Split a path segment holding several values joined with ``+``."""
+    return tuple(check_identifier(kind, v, pattern) for v in value.split("+"))
+
+
+def parse_flow_ref(text: str) -> tuple[str, str, str]:
+    """Parse ``ID``, ``AGENCY,ID`` or ``AGENCY,ID,VERSION`` into its three parts."""
+    parts = text.split(",")
+    if len(parts) == 1:
+        parts = [ALL, parts[0], LATEST]
+    elif len(parts) == 2:
+        parts.append(LATEST)
+    elif len(parts) != 3:
+        raise InvalidQuery(
+            f"flowRef {text!r} has {len(parts)} comma-separated parts; use ID, "
+            "AGENCY,ID or AGENCY,ID,VERSION"
+        )
+    agency, flow_id, version = (p or d for p, d in zip(parts, (ALL, "", LATEST)))
+    check_identifier("agency", agency, AGENCY_RE)
+    if flow_id in ("", ALL):
+        raise InvalidQuery(f"flowRef {text!r} names no dataflow id")
+    check_identifier("dataflow id", flow_id, ID_RE)
+    if version not in (ALL, LATEST):
+        check_identifier("version", version, VERSION_RE)
+    return agency, flow_id, version
+
+
+def parse_key(text: str, dimensions: list[str]) -> tuple[tuple[str, ...], ...] | None:
+    """Parse a dotted series key against the dimensions of a data structure.
+
+    Returns None for ``all``; otherwise one tuple of allowed codes per dimension,
+    empty where the position is a wildcard.
+    """
+    if text in (ALL, ""):
+        return None
+    positions = text.split(".")
+    if len(positions) != len(dimensions):
+        raise InvalidQuery(
+            f"key {text!r} has {len(positions)} parts, but the data structure has "
+            f"{len(dimensions)} dimensions ({'.'.join(dimensions)}); give one "
+            "position per dimension, empty for any value"
+        )
+    parsed = []
+    for dimension, position in zip(dimensions, positions):
+        codes = tuple(c for c in position.split("+") if c not in ("", "*"))
+        for code in codes:
+            if not CODE_RE.match(code):
+                raise InvalidQuery(
+                    f"key {text!r}: {code!r} is not a valid code for {dimension}"
+                )
+        parsed.append(codes)
+    return tuple(parsed)
+
+
+def parse_provider_ref(text: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``PROVIDER``, ``AGENCY,PROVIDER``, several joined with ``+``."""
+    if text in (ALL, ""):
+        return ()
+    providers = []
+    for part in text.split("+"):
+        agency, _, provider = part.rpartition(",")
+        check_identifier("data provider", provider, ID_RE)
+        if agency:
+            check_identifier("data provider agency", agency, AGENCY_RE)
+        providers.append((agency, provider))
+    return tuple(providers)

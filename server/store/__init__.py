@@ -1,0 +1,362 @@
+"""The store of record for artefacts and observations, over SQLite or PostgreSQL.
+
+One class serves both backends through SQLAlchemy Core; the differences (pragmas,
+locking, driver names) are kept to :func:`create_engine`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from server.errors import InvalidData, InvalidStructure
+from server.model import Artefact, ArtefactRef, DataStructure, Observation
+from server.query.periods import period_span
+from server.store import schema
+from server.store.engine import create_engine, version_key
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Store", "create_engine", "version_key"]
+
+_CHUNK = 5000
+
+
+def now() -> str:
+    """The current UTC time as stored: ISO 8601 with microseconds."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _row_ref(row: sa.Row) -> ArtefactRef:
+    return ArtefactRef(row.type, row.agency, row.id, row.version)
+
+
+class Store:
+    """Artefacts and observations kept in one relational database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url)
+
+    def create_schema(self) -> None:
+        """Create the tables if they do not exist yet."""
+        schema.metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- settings ---------------------------------------------------------------
+
+    def get_setting(self, name: str, conn: Connection | None = None) -> str | None:
+        """The value of a setting, or None."""
+        if conn is None:
+            with self.engine.connect() as conn:
+                return self.get_setting(name, conn)
+        return conn.scalar(
+            sa.select(schema.setting.c.value).where(schema.setting.c.name == name)
+        )
+
+    def lock(self, conn: Connection) -> None:
+        """Take the store-wide write lock until ``conn``'s transaction ends."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(734211)"))
+        else:  # the first write of a SQLite transaction takes the database lock
+            conn.execute(sa.delete(schema.setting).where(schema.setting.c.name == "_lock"))
+
+    def set_setting(self, conn: Connection, name: str, value: str) -> None:
+        conn.execute(sa.delete(schema.setting).where(schema.setting.c.name == name))
+        conn.execute(sa.insert(schema.setting).values(name=name, value=value))
+
+    # -- artefacts --------------------------------------------------------------
+
+    def put_artefacts(self, artefacts: list[Artefact], conn: Connection | None = None) -> int:
+        """Store artefacts, replacing stored ones of the same identity.
+
+        Every reference must resolve, within ``artefacts`` or in the store;
+        otherwise nothing is stored and :class:`InvalidStructure` lists what is
+        missing.
+        """
+        if conn is None:
+            with self.engine.begin() as conn:
+                return self.put_artefacts(artefacts, conn)
+        incoming = {a.ref for a in artefacts}
+        missing = sorted(
+            {r for a in artefacts for r in a.references if r not in incoming}
+            - self._existing({r for a in artefacts for r in a.references}, conn),
+            key=str,
+        )
+        if missing:
+            listed = ", ".join(f"{r.type} {r.triple}" for r in missing[:20])
+            raise InvalidStructure(
+                f"{len(missing)} referenced artefacts are neither in the message nor "
+                f"in the store: {listed}; load them first or in the same message"
+            )
+        for item in artefacts:
+            self._put_one(item, conn)
+        return len(artefacts)
+
+    def _existing(self, refs: set[ArtefactRef], conn: Connection) -> set[ArtefactRef]:
+        found = set()
+        a = schema.artefact
+        for ref in refs:
+            pk = conn.scalar(
+                sa.select(a.c.pk).where(
+                    a.c.type == ref.type, a.c.agency == ref.agency,
+                    a.c.id == ref.id, a.c.version == ref.version,
+                )
+            )
+            if pk is not None:
+                found.add(ref)
+        return found
+
+    def _put_one(self, item: Artefact, conn: Connection) -> None:
+        a = schema.artefact
+        ref = item.ref
+        values = dict(
+            is_final=item.is_final, names=json.dumps(item.names), xml=item.xml,
+            stub_xml=item.stub_xml, model=json.dumps(item.model), updated=now(),
+        )
+        pk = conn.scalar(
+            sa.select(a.c.pk).where(
+                a.c.type == ref.type, a.c.agency == ref.agency,
+                a.c.id == ref.id, a.c.version == ref.version,
+            )
+        )
+        if pk is None:
+            pk = conn.execute(
+                sa.insert(a).values(type=ref.type, agency=ref.agency, id=ref.id,
+                                    version=ref.version, **values)
+            ).inserted_primary_key[0]
+        else:
+            conn.execute(sa.update(a).where(a.c.pk == pk).values(**values))
+            conn.execute(sa.delete(schema.reference).where(
+                schema.reference.c.source_pk == pk))
+        if item.references:
+            conn.execute(sa.insert(schema.reference), [
+                dict(source_pk=pk, type=r.type, agency=r.agency, id=r.id,
+                     version=r.version)
+                for r in item.references
+            ])
+
+    def find_artefacts(
+        self,
+        types: Iterable[str],
+        agencies: Iterable[str] = ("all",),
+        ids: Iterable[str] = ("all",),
+        versions: Iterable[str] = ("latest",),
+        conn: Connection | None = None,
+    ) -> list[sa.Row]:
+        """Artefact rows matching a structure query; ``all`` matches anything.
+
+        ``latest`` keeps the highest version of each artefact.
+        """
+        if conn is None:
+            with self.engine.connect() as conn:
+                return self.find_artefacts(types, agencies, ids, versions, conn)
+        a = schema.artefact
+        query = sa.select(a)
+        types, agencies, ids, versions = (list(x) for x in (types, agencies, ids, versions))
+        if "all" not in types:
+            query = query.where(a.c.type.in_(types))
+        if "all" not in agencies:
+            query = query.where(a.c.agency.in_(agencies))
+        if "all" not in ids:
+            query = query.where(a.c.id.in_(ids))
+        explicit = [v for v in versions if v not in ("all", "latest")]
+        if "all" not in versions and "latest" not in versions:
+            query = query.where(a.c.version.in_(explicit))
+        rows = list(conn.execute(query))
+        if "latest" in versions and "all" not in versions:
+            rows = _latest(rows, keep=set(explicit))
+        return sorted(rows, key=lambda r: (r.type, r.agency, r.id, version_key(r.version)))
+
+    def rows_for(
+        self, refs: Iterable[ArtefactRef], conn: Connection | None = None
+    ) -> list[sa.Row]:
+        """Artefact rows for exact references (unknown ones are skipped)."""
+        if conn is None:
+            with self.engine.connect() as conn:
+                return self.rows_for(refs, conn)
+        a = schema.artefact
+        rows = []
+        for ref in refs:
+            row = conn.execute(sa.select(a).where(
+                a.c.type == ref.type, a.c.agency == ref.agency,
+                a.c.id == ref.id, a.c.version == ref.version,
+            )).first()
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    def children(self, refs: Iterable[ArtefactRef]) -> set[ArtefactRef]:
+        """Artefacts that the given ones reference directly."""
+        r, a = schema.reference, schema.artefact
+        found: set[ArtefactRef] = set()
+        with self.engine.connect() as conn:
+            for ref in refs:
+                query = sa.select(r.c.type, r.c.agency, r.c.id, r.c.version).join(
+                    a, a.c.pk == r.c.source_pk).where(
+                    a.c.type == ref.type, a.c.agency == ref.agency,
+                    a.c.id == ref.id, a.c.version == ref.version)
+                found.update(_row_ref(row) for row in conn.execute(query))
+        return found
+
+    def parents(self, refs: Iterable[ArtefactRef]) -> set[ArtefactRef]:
+        """Artefacts that reference the given ones directly."""
+        r, a = schema.reference, schema.artefact
+        found: set[ArtefactRef] = set()
+        with self.engine.connect() as conn:
+            for ref in refs:
+                query = sa.select(a.c.type, a.c.agency, a.c.id, a.c.version).join(
+                    r, a.c.pk == r.c.source_pk).where(
+                    r.c.type == ref.type, r.c.agency == ref.agency,
+                    r.c.id == ref.id, r.c.version == ref.version)
+                found.update(_row_ref(row) for row in conn.execute(query))
+        return found
+
+    def data_structure(
+        self, ref: ArtefactRef, conn: Connection | None = None
+    ) -> DataStructure:
+        """The data structure ``ref`` as the data path needs it."""
+        rows = self.rows_for([ref], conn)
+        if not rows:
+            raise InvalidStructure(f"data structure {ref.triple} is not in the store")
+        return DataStructure.from_model(ref, json.loads(rows[0].model))
+
+    def structure_of(self, flow: sa.Row, conn: Connection | None = None) -> DataStructure:
+        """The data structure that a dataflow row refers to."""
+        model = json.loads(flow.model)
+        if "structure" not in model:
+            raise InvalidStructure(f"dataflow {flow.agency}:{flow.id} names no structure")
+        return self.data_structure(ArtefactRef("datastructure", *model["structure"]), conn)
+
+    def last_modified(self) -> str:
+        """The time of the latest change to any artefact or observation."""
+        with self.engine.connect() as conn:
+            return max(
+                conn.scalar(sa.select(sa.func.max(schema.artefact.c.updated))) or "",
+                conn.scalar(sa.select(sa.func.max(schema.observation.c.valid_from))) or "",
+            )
+
+    # -- observations -------------------------------------------------------------
+
+    def write_observations(
+        self,
+        flow: sa.Row,
+        dsd: DataStructure,
+        provider: str,
+        observations: Iterable[Observation],
+        conn: Connection | None = None,
+    ) -> int:
+        """Merge observations into a dataflow in one transaction; return the count.
+
+        A current observation of the same series and period is closed
+        (``valid_to`` set) and the new one becomes current.
+        """
+        if conn is None:
+            with self.engine.begin() as conn:
+                return self.write_observations(flow, dsd, provider, observations, conn)
+        stamp = now()
+        series_pks: dict[tuple[str, ...], int] = {}
+        count = 0
+        batch: list[dict] = []
+        for obs in observations:
+            pk = series_pks.get(obs.key)
+            if pk is None:
+                pk = self._series_pk(conn, flow.pk, provider, dsd, obs)
+                series_pks[obs.key] = pk
+            batch.append(_observation_row(pk, obs, stamp))
+            count += 1
+            if len(batch) >= _CHUNK:
+                self._insert_observations(conn, batch, stamp)
+                batch = []
+        if batch:
+            self._insert_observations(conn, batch, stamp)
+        return count
+
+    def _series_pk(self, conn: Connection, flow_pk: int, provider: str,
+                   dsd: DataStructure, obs: Observation) -> int:
+        s = schema.series
+        if len(obs.key) != len(dsd.dimensions):
+            raise InvalidData(
+                f"series key {'.'.join(obs.key)} has {len(obs.key)} values, data "
+                f"structure {dsd.ref.triple} has {len(dsd.dimensions)} dimensions"
+            )
+        key = ".".join(obs.key)
+        where = (s.c.flow_pk == flow_pk, s.c.provider == provider, s.c.key == key)
+        pk = conn.scalar(sa.select(s.c.pk).where(*where))
+        attributes = json.dumps(obs.series_attributes, sort_keys=True)
+        if pk is not None:
+            conn.execute(sa.update(s).where(s.c.pk == pk).values(attributes=attributes))
+            return pk
+        dims = {f"d{i}": code for i, code in enumerate(obs.key)}
+        return conn.execute(sa.insert(s).values(
+            flow_pk=flow_pk, provider=provider, key=key, attributes=attributes, **dims
+        )).inserted_primary_key[0]
+
+    def _insert_observations(self, conn: Connection, batch: list[dict], stamp: str) -> None:
+        o = schema.observation
+        seen: set[tuple[int, str]] = set()
+        for row in batch:
+            ident = (row["series_pk"], row["period"])
+            if ident in seen:
+                raise InvalidData(
+                    f"two observations for period {row['period']} of the same series "
+                    "in one message"
+                )
+            seen.add(ident)
+        for pk in {row["series_pk"] for row in batch}:
+            periods = [row["period"] for row in batch if row["series_pk"] == pk]
+            conn.execute(sa.update(o).where(
+                o.c.series_pk == pk, o.c.valid_to.is_(None), o.c.period.in_(periods)
+            ).values(valid_to=stamp))
+        conn.execute(sa.insert(o), batch)
+
+    def count_observations(self, flow_pk: int) -> int:
+        s, o = schema.series, schema.observation
+        with self.engine.connect() as conn:
+            return conn.scalar(
+                sa.select(sa.func.count()).select_from(o.join(s, s.c.pk == o.c.series_pk))
+                .where(s.c.flow_pk == flow_pk, o.c.valid_to.is_(None))
+            )
+
+    def select_observations(self, flow_pk: int, query) -> Iterator[sa.Row]:
+        """Current observations of a data query, ordered by series key and period."""
+        from server.store.data_select import select_statement
+
+        statement = select_statement(flow_pk, query)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=2000).execute(
+                statement
+            )
+            yield from result
+
+
+def _observation_row(series_pk: int, obs: Observation, stamp: str) -> dict:
+    try:
+        start, end = period_span(obs.period)
+    except ValueError:
+        raise InvalidData(f"{obs.period!r} is not an SDMX time period") from None
+    return dict(
+        series_pk=series_pk, period=obs.period, period_start=start.isoformat(),
+        period_end=end.isoformat(), value=obs.value,
+        attributes=json.dumps(obs.obs_attributes, sort_keys=True) if obs.obs_attributes else None,
+        valid_from=stamp, valid_to=None,
+    )
+
+
+def _latest(rows: list[sa.Row], keep: set[str]) -> list[sa.Row]:
+    best: dict[tuple[str, str, str], sa.Row] = {}
+    kept = []
+    for row in rows:
+        if row.version in keep:
+            kept.append(row)
+        ident = (row.type, row.agency, row.id)
+        if ident not in best or version_key(row.version) > version_key(best[ident].version):
+            best[ident] = row
+    return list({r.pk: r for r in [*best.values(), *kept]}.values())

@@ -1,0 +1,40 @@
+"""Database engines for the two backends: SQLite (WAL) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+
+def normalise_url(url: str) -> str:
+    """Map ``postgresql://`` and ``postgres://`` to the psycopg 3 driver."""
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for ``url`` set up for several server processes at once."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def version_key(version: str) -> tuple:
+    """Sort key of an artefact version: numeric parts compared as numbers."""
+    core, _, extension = version.partition("-")
+    numbers = tuple(int(p) if p.isdigit() else 0 for p in core.split("."))
+    # A version without extension (stable) sorts after its drafts.
+    return numbers, extension == "", extension
