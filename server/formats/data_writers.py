@@ -32,8 +32,10 @@ class DataMessage:
 
 def format_value(value: float | None) -> str:
     """An observation value as SDMX writes it: NaN when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or math.isnan(value):
         return "NaN"
+    if math.isinf(value):
+        return "INF" if value > 0 else "-INF"
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))

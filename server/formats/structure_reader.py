@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO
 
@@ -107,7 +108,28 @@ def _artefact(resource: str, element: etree._Element) -> Artefact:
     )
 
 
+_URN = re.compile(
+    r"^urn:sdmx:org\.sdmx\.infomodel\.[a-z]+\.(?P<cls>\w+)="
+    r"(?P<agency>[^:]+):(?P<id>[^(]+)\((?P<version>[^)]+)\)"
+)
+
+
+def parse_urn(urn: str) -> ArtefactRef | None:
+    """The maintainable artefact a URN points into, or None if it is not SDMX's."""
+    match = _URN.match(urn.strip())
+    if match is None:
+        return None
+    resource = RESOURCE_OF_CLASS.get(match["cls"])
+    if resource is None:
+        return None
+    return ArtefactRef(resource, match["agency"], match["id"], match["version"])
+
+
 def _references(element: etree._Element) -> Iterator[ArtefactRef]:
+    for urn in element.iter("URN", _q(COM, "URN"), _q(STR, "URN")):
+        ref = parse_urn(urn.text or "")
+        if ref is not None:
+            yield ref
     for ref in element.iter("Ref"):
         cls = ref.get("class", "")
         resource = RESOURCE_OF_CLASS.get(cls)
@@ -150,10 +172,17 @@ def _model(resource: str, element: etree._Element) -> dict:
 
 
 def _enumeration(component: etree._Element) -> list[str] | None:
-    ref = component.find(f"{_q(STR, 'LocalRepresentation')}/{_q(STR, 'Enumeration')}/Ref")
-    if ref is None:
+    enumeration = component.find(
+        f"{_q(STR, 'LocalRepresentation')}/{_q(STR, 'Enumeration')}"
+    )
+    if enumeration is None:
         return None
-    return ["codelist", ref.get("agencyID"), ref.get("id"), ref.get("version", "1.0")]
+    ref = enumeration.find("Ref")
+    if ref is not None:
+        return ["codelist", ref.get("agencyID"), ref.get("id"), ref.get("version", "1.0")]
+    urn = next(enumeration.iter("URN"), None)
+    parsed = parse_urn(urn.text or "") if urn is not None else None
+    return [parsed.type, parsed.agency, parsed.id, parsed.version] if parsed else None
 
 
 def _dsd_model(element: etree._Element) -> dict:
@@ -177,9 +206,10 @@ def _dsd_model(element: etree._Element) -> dict:
     ]
     return {
         "dimensions": dimensions,
-        "time_dimension": time.get("id") if time is not None else "TIME_PERIOD",
+        # SDMX-ML 2.1 fixes these ids; files may leave them out.
+        "time_dimension": (time.get("id") if time is not None else None) or "TIME_PERIOD",
         "attributes": attributes,
-        "measure": measure.get("id") if measure is not None else "OBS_VALUE",
+        "measure": (measure.get("id") if measure is not None else None) or "OBS_VALUE",
     }
 
 

@@ -1,0 +1,309 @@
+"""DSD-specific XML schemas for structure-specific data (SDMX-ML 2.1, SDMX 2.1 3B).
+
+A structure-specific data set names its type with ``xsi:type``; that type comes from
+a schema derived for one data structure (DSD) from the abstract types of the official
+``SDMXDataStructureSpecific.xsd``: DataSetType, SeriesType and ObsType restrict the
+base types and declare one XML attribute per dimension, attribute and measure. This
+module generates such a schema and a validator that pairs it with the official
+``SDMXMessage.xsd``.
+
+Two forms are generated: time series (the time dimension at observation level, the
+form :func:`server.formats.data_writers.write_structure_specific` writes) and flat
+(``AllDimensions``). Dimensions are required XML attributes and attributes optional
+ones, as the base types prescribe whatever the assignment status; an attribute
+attached to the data set belongs to the DataSet element. Codes are an
+enumeration when ``codes`` lists them, any string otherwise; the primary measure is
+``xs:double``, which admits ``NaN`` for a missing value.
+
+What the schema cannot say, because :class:`~server.model.DataStructure` does not
+keep it:
+
+- Groups. The model keeps no group definitions (their dimensions), so no Group types
+  are generated; attributes attached to a group are declared on the series (on the
+  observation in the flat form) instead, which is where the writer puts them.
+- Cross-sectional forms (a dimension other than time at observation level). They need
+  each attribute's relationship to the dimensions to tell series attributes from
+  observation attributes; asking for one raises :class:`NotImplementedFeature`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from server.errors import NotImplementedFeature
+from server.formats.data_writers import dsd_namespace
+from server.formats.ns import COM, MES, SPEC
+from server.model import DataStructure
+
+__all__ = ["ALL_DIMENSIONS", "dsd_schema", "validating_schema"]
+
+XS = "http://www.w3.org/2001/XMLSchema"
+ALL_DIMENSIONS = "AllDimensions"
+
+# XML attributes of the base types that a generated type drops unless the DSD has a
+# component of that id, with the type the base gives them.
+_BASE_ONLY = {"REPORTING_YEAR_START_DAY": "xs:gMonthDay", "type": "common:IDType"}
+
+# (name, type, use) of the XML attribute declarations of one generated type.
+_Uses = list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
+class _Form:
+    """The base type each generated type restricts, and what it drops of the base."""
+
+    data_set: str
+    series: str | None  # None: observations sit directly in the data set
+    observation: str
+    dropped_from_observation: tuple[str, ...]
+
+
+_TIME_SERIES = _Form(
+    "dsd:TimeSeriesDataSetType",
+    "dsd:TimeSeriesType",
+    "dsd:TimeSeriesObsType",
+    ("REPORTING_YEAR_START_DAY",),  # the base already drops ``type``
+)
+_FLAT = _Form(
+    "dsd:DataSetType", None, "dsd:ObsType", ("type", "REPORTING_YEAR_START_DAY")
+)
+
+
+def dsd_schema(
+    dsd: DataStructure,
+    codes: dict[str, list[str]] | None = None,
+    dimension_at_observation: str = "TIME_PERIOD",
+) -> bytes:
+    """The XML schema of structure-specific data of a data structure.
+
+    Args:
+        dsd: The data structure (DSD).
+        codes: Allowed code ids by dimension or attribute id; a component not listed
+            takes any string.
+        dimension_at_observation: The DSD's time dimension for time series, or
+            ``AllDimensions`` for flat observations.
+
+    Returns:
+        The schema document, UTF-8, whose target namespace is the one the data
+        writers put in the message header.
+
+    Raises:
+        NotImplementedFeature: For a dimension at observation other than time.
+        ValueError: When ``codes`` names no component of the DSD or lists no code.
+    """
+    form = _form(dsd, dimension_at_observation)
+    codes = codes or {}
+    _check_codes(dsd, codes)
+    schema = _schema_element(_namespace(dsd, dimension_at_observation))
+
+    for component_id, ids in codes.items():
+        _code_type(schema, component_id, ids)
+    uses = _uses(dsd, form, codes)
+    _data_set_type(schema, form, uses["DataSetType"])
+    if form.series is not None:
+        _series_type(schema, form.series, uses["SeriesType"])
+    _observation_type(schema, form, uses["ObsType"])
+
+    return etree.tostring(
+        schema, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+
+
+def validating_schema(schema_dir: Path, dsd_xsd: bytes) -> etree.XMLSchema:
+    """A validator of data messages: the official message schemas and a DSD's schema.
+
+    Args:
+        schema_dir: Folder of the official SDMX-ML 2.1 schemas (``SDMXMessage.xsd``).
+        dsd_xsd: A schema made by :func:`dsd_schema`.
+
+    Returns:
+        A compiled schema for whole messages, StructureSpecificData and
+        StructureSpecificTimeSeriesData among them.
+
+    Raises:
+        FileNotFoundError: When ``schema_dir`` has no ``SDMXMessage.xsd``.
+        ValueError: When ``dsd_xsd`` has no target namespace.
+        lxml.etree.XMLSchemaParseError: When the schemas do not compile.
+    """
+    message_xsd = (schema_dir / "SDMXMessage.xsd").resolve()
+    if not message_xsd.is_file():
+        raise FileNotFoundError(f"no SDMXMessage.xsd in {schema_dir}")
+    namespace = etree.fromstring(dsd_xsd).get("targetNamespace")
+    if namespace is None:
+        raise ValueError("the DSD schema has no targetNamespace; make it by dsd_schema")
+
+    # The compiled schema keeps nothing of its files, so they can go right after.
+    with tempfile.TemporaryDirectory(prefix="dsd-schema-") as folder:
+        dsd_path = Path(folder) / "dsd.xsd"
+        dsd_path.write_bytes(dsd_xsd)
+        wrapper = etree.Element(_xs("schema"), nsmap={"xs": XS})
+        # The message schemas come first: the DSD schema imports their namespaces
+        # without a location and so reuses them.
+        _sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
+        _sub(wrapper, "import", namespace=namespace, schemaLocation=dsd_path.as_uri())
+        return etree.XMLSchema(wrapper)
+
+
+def _form(dsd: DataStructure, dimension_at_observation: str) -> _Form:
+    if dimension_at_observation == dsd.time_dimension:
+        return _TIME_SERIES
+    if dimension_at_observation == ALL_DIMENSIONS:
+        return _FLAT
+    raise NotImplementedFeature(
+        f"no schema for dimension at observation {dimension_at_observation!r} of "
+        f"data structure {dsd.ref.triple}: only {dsd.time_dimension} (time series) "
+        f"and {ALL_DIMENSIONS} (flat) are generated, since a cross-sectional schema "
+        "needs each attribute's relationship to the dimensions, which is not kept"
+    )
+
+
+def _namespace(dsd: DataStructure, dimension_at_observation: str) -> str:
+    """The writers' namespace, with the dimension at observation as its last part."""
+    time_series = dsd_namespace(dsd.ref)
+    return time_series.removesuffix("TIME_PERIOD") + dimension_at_observation
+
+
+def _check_codes(dsd: DataStructure, codes: dict[str, list[str]]) -> None:
+    coded = {c.id for c in (*dsd.dimensions, *dsd.attributes)}
+    for component_id, ids in codes.items():
+        if component_id not in coded:
+            raise ValueError(
+                f"codes given for {component_id!r}, which is no dimension or "
+                f"attribute of data structure {dsd.ref.triple}: {sorted(coded)}"
+            )
+        if not ids:
+            raise ValueError(
+                f"an empty code list for {component_id!r} would allow no value; "
+                "leave it out of codes to allow any"
+            )
+
+
+def _uses(
+    dsd: DataStructure, form: _Form, codes: dict[str, list[str]]
+) -> dict[str, _Uses]:
+    """The XML attributes of each generated type, by the type's name."""
+
+    def use(component_id: str, required: bool = False) -> tuple[str, str, str]:
+        kind = _type_of(dsd, component_id, codes)
+        return component_id, kind, "required" if required else "optional"
+
+    attached: dict[str, _Uses] = defaultdict(list)
+    for attribute in dsd.attributes:
+        attached[attribute.attachment].append(use(attribute.id))
+    key = [use(d.id, required=True) for d in dsd.dimensions]
+    series = [*attached["Series"], *attached["Group"]]
+    observation = [use(dsd.measure), *attached["Observation"]]
+
+    if form.series is None:
+        time = use(dsd.time_dimension, required=True)
+        flat = [*key, time, *series, *observation]
+        return {"DataSetType": attached["DataSet"], "ObsType": flat}
+    return {
+        "DataSetType": attached["DataSet"],
+        "SeriesType": [*key, *series],
+        "ObsType": observation,
+    }
+
+
+def _type_of(dsd: DataStructure, component_id: str, codes: dict[str, list[str]]) -> str:
+    if component_id == dsd.measure:
+        return "xs:double"
+    if component_id == dsd.time_dimension:
+        return "common:ObservationalTimePeriodType"
+    if component_id in _BASE_ONLY:
+        return _BASE_ONLY[component_id]
+    return _code_type_name(component_id) if component_id in codes else "xs:string"
+
+
+def _code_type_name(component_id: str) -> str:
+    # The dot keeps these names apart from DataSetType, SeriesType and ObsType.
+    return f"{component_id}.Code"
+
+
+def _schema_element(namespace: str) -> etree._Element:
+    schema = etree.Element(
+        _xs("schema"),
+        nsmap={None: namespace, "xs": XS, "dsd": SPEC, "common": COM},
+        targetNamespace=namespace,
+        elementFormDefault="qualified",
+        attributeFormDefault="unqualified",
+    )
+    # No schemaLocation: the official schemas are supplied by whoever compiles this
+    # one (see validating_schema), wherever they are kept.
+    _sub(schema, "import", namespace=SPEC)
+    _sub(schema, "import", namespace=COM)
+    return schema
+
+
+def _code_type(schema: etree._Element, component_id: str, ids: list[str]) -> None:
+    simple = _sub(schema, "simpleType", name=_code_type_name(component_id))
+    restriction = _sub(simple, "restriction", base="xs:string")
+    for code in dict.fromkeys(ids):
+        _sub(restriction, "enumeration", value=code)
+
+
+def _data_set_type(schema: etree._Element, form: _Form, uses: _Uses) -> None:
+    restriction, sequence = _restriction(schema, "DataSetType", form.data_set)
+    provider = "common:DataProviderReferenceType"
+    _element(sequence, "DataProvider", provider, minOccurs="0")
+    child = "Obs" if form.series is None else "Series"
+    choice = _sub(sequence, "choice", minOccurs="0")
+    _element(choice, child, f"{child}Type", maxOccurs="unbounded")
+    _declare(restriction, uses, ("REPORTING_YEAR_START_DAY",))
+
+
+def _series_type(schema: etree._Element, base: str, uses: _Uses) -> None:
+    restriction, sequence = _restriction(schema, "SeriesType", base)
+    _element(sequence, "Obs", "ObsType", minOccurs="0", maxOccurs="unbounded")
+    _declare(restriction, uses, ("REPORTING_YEAR_START_DAY",))
+
+
+def _observation_type(schema: etree._Element, form: _Form, uses: _Uses) -> None:
+    restriction, _ = _restriction(schema, "ObsType", form.observation)
+    _declare(restriction, uses, form.dropped_from_observation)
+
+
+def _restriction(
+    schema: etree._Element, name: str, base: str
+) -> tuple[etree._Element, etree._Element]:
+    """A complex type restricting ``base``: its restriction and sequence.
+
+    The sequence opens with Annotations, as in every base type; XML attribute
+    declarations go into the restriction after it.
+    """
+    complex_type = _sub(schema, "complexType", name=name)
+    restriction = _sub(_sub(complex_type, "complexContent"), "restriction", base=base)
+    sequence = _sub(restriction, "sequence")
+    _sub(sequence, "element", ref="common:Annotations", minOccurs="0")
+    return restriction, sequence
+
+
+def _declare(
+    restriction: etree._Element, uses: _Uses, dropped: tuple[str, ...]
+) -> None:
+    """Declare the XML attributes; prohibit base ones the DSD has no component for."""
+    for name, kind, use in uses:
+        _sub(restriction, "attribute", name=name, type=kind, use=use)
+    declared = {name for name, _, _ in uses}
+    for name in dropped:
+        if name not in declared:
+            kind = _BASE_ONLY[name]
+            _sub(restriction, "attribute", name=name, type=kind, use="prohibited")
+
+
+def _element(parent: etree._Element, name: str, kind: str, **occurs: str) -> None:
+    """Declare a child element, unqualified as in the base types."""
+    _sub(parent, "element", name=name, type=kind, form="unqualified", **occurs)
+
+
+def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
+    return etree.SubElement(parent, _xs(tag), attributes)
+
+
+def _xs(tag: str) -> str:
+    return f"{{{XS}}}{tag}"
