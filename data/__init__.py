@@ -1,0 +1,1 @@
+"""Bundled source data and the loaders that turn it into SDMX observations."""

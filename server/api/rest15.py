@@ -14,7 +14,7 @@ from server.formats.structure_writer import write_structure
 from server.model import ArtefactRef
 from server.query.periods import parse_period_parameter
 from server.query.queries import (
-    AGENCY_RE, ALL, ID_RE, LATEST, STANDARD_BUT_UNSUPPORTED, STRUCTURE_DETAIL,
+    AGENCY_RE, ALL, DATA_DETAIL, ID_RE, LATEST, STANDARD_BUT_UNSUPPORTED, STRUCTURE_DETAIL,
     STRUCTURE_REFERENCES, VERSION_RE, DataQuery, StructureQuery, parse_flow_ref,
     parse_key, parse_provider_ref, split_multi,
 )
@@ -238,8 +238,7 @@ def _unsupported_data_parameters() -> None:
     for name, label in unsupported.items():
         if name in args:
             raise NotImplementedFeature(f"{label} is not supported yet")
-    if args.get("detail", "full") != "full":
-        _check_choice("detail", args["detail"], ("full",))
+    _check_choice("detail", args.get("detail", "full"), DATA_DETAIL[API])
     if args.get("includeHistory", "false") not in ("false", "0"):
         raise NotImplementedFeature("includeHistory is not supported yet")
     if args.get("dimensionAtObservation", "TIME_PERIOD") != "TIME_PERIOD":

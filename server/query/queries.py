@@ -27,8 +27,12 @@ STRUCTURE_DETAIL = {
 STRUCTURE_REFERENCES = {
     "1.5": ("none", "parents", "children", "descendants", "all"),
 }
+DATA_DETAIL = {
+    "1.5": ("full",),
+}
 STANDARD_BUT_UNSUPPORTED = {
-    "detail": ("referencepartial", "allcompletestubs", "referencecompletestubs"),
+    "detail": ("referencepartial", "allcompletestubs", "referencecompletestubs",
+               "dataonly", "serieskeysonly", "nodata"),
     "references": ("parentsandsiblings",),
 }
 

@@ -6,6 +6,7 @@ locking, driver names) are kept to :func:`create_engine`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,13 @@ log = logging.getLogger(__name__)
 __all__ = ["Store", "create_engine", "version_key"]
 
 _CHUNK = 5000
+
+
+def batched(items: Iterable, size: int) -> Iterator[tuple]:
+    """Successive tuples of ``size`` items (itertools.batched arrived in 3.12)."""
+    iterator = iter(items)
+    while chunk := tuple(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def now() -> str:
@@ -256,66 +264,16 @@ class Store:
         """Merge observations into a dataflow in one transaction; return the count.
 
         A current observation of the same series and period is closed
-        (``valid_to`` set) and the new one becomes current.
+        (``valid_to`` set) and the new one becomes current. Two observations of the
+        same series and period in one call are an error, whatever their order.
         """
         if conn is None:
             with self.engine.begin() as conn:
                 return self.write_observations(flow, dsd, provider, observations, conn)
-        stamp = now()
-        series_pks: dict[tuple[str, ...], int] = {}
-        count = 0
-        batch: list[dict] = []
-        for obs in observations:
-            pk = series_pks.get(obs.key)
-            if pk is None:
-                pk = self._series_pk(conn, flow.pk, provider, dsd, obs)
-                series_pks[obs.key] = pk
-            batch.append(_observation_row(pk, obs, stamp))
-            count += 1
-            if len(batch) >= _CHUNK:
-                self._insert_observations(conn, batch, stamp)
-                batch = []
-        if batch:
-            self._insert_observations(conn, batch, stamp)
-        return count
-
-    def _series_pk(self, conn: Connection, flow_pk: int, provider: str,
-                   dsd: DataStructure, obs: Observation) -> int:
-        s = schema.series
-        if len(obs.key) != len(dsd.dimensions):
-            raise InvalidData(
-                f"series key {'.'.join(obs.key)} has {len(obs.key)} values, data "
-                f"structure {dsd.ref.triple} has {len(dsd.dimensions)} dimensions"
-            )
-        key = ".".join(obs.key)
-        where = (s.c.flow_pk == flow_pk, s.c.provider == provider, s.c.key == key)
-        pk = conn.scalar(sa.select(s.c.pk).where(*where))
-        attributes = json.dumps(obs.series_attributes, sort_keys=True)
-        if pk is not None:
-            conn.execute(sa.update(s).where(s.c.pk == pk).values(attributes=attributes))
-            return pk
-        dims = {f"d{i}": code for i, code in enumerate(obs.key)}
-        return conn.execute(sa.insert(s).values(
-            flow_pk=flow_pk, provider=provider, key=key, attributes=attributes, **dims
-        )).inserted_primary_key[0]
-
-    def _insert_observations(self, conn: Connection, batch: list[dict], stamp: str) -> None:
-        o = schema.observation
-        seen: set[tuple[int, str]] = set()
-        for row in batch:
-            ident = (row["series_pk"], row["period"])
-            if ident in seen:
-                raise InvalidData(
-                    f"two observations for period {row['period']} of the same series "
-                    "in one message"
-                )
-            seen.add(ident)
-        for pk in {row["series_pk"] for row in batch}:
-            periods = [row["period"] for row in batch if row["series_pk"] == pk]
-            conn.execute(sa.update(o).where(
-                o.c.series_pk == pk, o.c.valid_to.is_(None), o.c.period.in_(periods)
-            ).values(valid_to=stamp))
-        conn.execute(sa.insert(o), batch)
+        writer = _ObservationWriter(conn, flow.pk, provider, dsd, now())
+        for chunk in batched(observations, _CHUNK):
+            writer.write(chunk)
+        return writer.count
 
     def count_observations(self, flow_pk: int) -> int:
         s, o = schema.series, schema.observation
@@ -335,6 +293,96 @@ class Store:
                 statement
             )
             yield from result
+
+
+class _ObservationWriter:
+    """Writes observations chunk by chunk, with few statements per chunk."""
+
+    def __init__(self, conn: Connection, flow_pk: int, provider: str,
+                 dsd: DataStructure, stamp: str) -> None:
+        self.conn, self.flow_pk, self.provider = conn, flow_pk, provider
+        self.dsd, self.stamp = dsd, stamp
+        self.series_pks: dict[tuple[str, ...], int] = {}
+        self.existing: set[int] = set()  # series that had observations before
+        self.seen: set[tuple[int, str]] = set()
+        self.count = 0
+
+    def write(self, chunk: tuple[Observation, ...]) -> None:
+        self._resolve_series({obs.key: obs for obs in chunk})
+        rows = []
+        for obs in chunk:
+            pk = self.series_pks[obs.key]
+            if (pk, obs.period) in self.seen:
+                raise InvalidData(
+                    f"series {'.'.join(obs.key)} has two observations for period "
+                    f"{obs.period} in one message; send each observation once"
+                )
+            self.seen.add((pk, obs.period))
+            rows.append(_observation_row(pk, obs, self.stamp))
+        o = schema.observation
+        closing = [
+            {"b_series": r["series_pk"], "b_period": r["period"], "b_stamp": self.stamp}
+            for r in rows if r["series_pk"] in self.existing
+        ]
+        if closing:
+            self.conn.execute(
+                sa.update(o).where(
+                    o.c.series_pk == sa.bindparam("b_series"),
+                    o.c.period == sa.bindparam("b_period"),
+                    o.c.valid_to.is_(None),
+                ).values(valid_to=sa.bindparam("b_stamp")),
+                closing,
+            )
+        self.conn.execute(sa.insert(o), rows)
+        self.count += len(rows)
+
+    def _resolve_series(self, by_key: dict[tuple[str, ...], Observation]) -> None:
+        width = len(self.dsd.dimensions)
+        for key in by_key:
+            if len(key) != width:
+                raise InvalidData(
+                    f"series key {'.'.join(key)} has {len(key)} values; data "
+                    f"structure {self.dsd.ref.triple} has {width} dimensions "
+                    f"({'.'.join(self.dsd.dimension_ids)})"
+                )
+        unknown = [k for k in by_key if k not in self.series_pks]
+        if not unknown:
+            return
+        s = schema.series
+        found = self._lookup(unknown)
+        if found:
+            self.existing.update(found.values())
+            self.conn.execute(
+                sa.update(s).where(s.c.pk == sa.bindparam("b_series"))
+                .values(attributes=sa.bindparam("b_attributes")),
+                [{"b_series": pk, "b_attributes": _attributes_json(by_key[k])}
+                 for k, pk in found.items()],
+            )
+        missing = [k for k in unknown if k not in found]
+        if missing:
+            self.conn.execute(sa.insert(s), [
+                dict(flow_pk=self.flow_pk, provider=self.provider, key=".".join(k),
+                     attributes=_attributes_json(by_key[k]),
+                     **{f"d{i}": code for i, code in enumerate(k)})
+                for k in missing
+            ])
+            found.update(self._lookup(missing))
+        self.series_pks.update(found)
+
+    def _lookup(self, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+        s = schema.series
+        found = {}
+        for part in batched(keys, 500):
+            result = self.conn.execute(sa.select(s.c.pk, s.c.key).where(
+                s.c.flow_pk == self.flow_pk, s.c.provider == self.provider,
+                s.c.key.in_([".".join(k) for k in part]),
+            ))
+            found.update({tuple(row.key.split(".")): row.pk for row in result})
+        return found
+
+
+def _attributes_json(obs: Observation) -> str:
+    return json.dumps(obs.series_attributes, sort_keys=True)
 
 
 def _observation_row(series_pk: int, obs: Observation, stamp: str) -> dict:
