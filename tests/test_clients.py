@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 import requests
@@ -12,6 +13,8 @@ from pysdmx.api.qb import (
     StructureQuery, StructureType,
 )
 from pysdmx.io import read_sdmx
+
+from data import desa
 
 pytestmark = pytest.mark.live
 
@@ -121,3 +124,46 @@ def test_pysdmx_read_sdmx_validates_and_reads_a_url(live_server):
     assert float(frame.loc[frame.TIME_PERIOD == "2019", "OBS_VALUE"].iloc[0]) == 11796178
     structures = read_sdmx(f"{live_server}/rest/dataflow/all/all/latest", validate=True)
     assert {f.id for f in structures.get_dataflows()} >= {"DF_IMS2020_SEX"}
+
+
+FLOWS_WITH_DATA = list(desa.DATAFLOWS)
+
+
+def _expected(flow: str) -> dict[tuple[str, str], float]:
+    """Every observation the DESA files give for ``flow`` (NaN when missing)."""
+    return {
+        (".".join(obs.key), obs.period): math.nan if obs.value is None else obs.value
+        for obs in desa.load(flow)
+    }
+
+
+def _same(found: dict, expected: dict) -> None:
+    assert found.keys() == expected.keys()
+    differing = [
+        k for k, v in expected.items()
+        if not (math.isnan(v) and math.isnan(found[k])) and found[k] != v
+    ]
+    assert differing == []
+
+
+@pytest.mark.parametrize("flow", FLOWS_WITH_DATA)
+def test_sdmx1_reads_every_dataflow_with_the_desa_values(sdmx1_client, flow):
+    message = sdmx1_client.data(flow)
+    series = sdmx.to_pandas(message)
+    dims = [n for n in series.index.names if n != "TIME_PERIOD"]
+    found = {
+        (".".join(str(part) for part in index[:-1]), index[-1]): float(value)
+        for index, value in series.reorder_levels([*dims, "TIME_PERIOD"]).items()
+    }
+    _same(found, _expected(flow))
+
+
+@pytest.mark.parametrize("flow", FLOWS_WITH_DATA)
+def test_pysdmx_reads_every_dataflow_with_the_desa_values(live_server, flow):
+    message = read_sdmx(f"{live_server}/rest/data/UNDESA,{flow},1.0/all")
+    frame = message.data[0].data
+    dims = ["FREQ", "INDICATOR", "REF_AREA", "SEX", "AGE", "COB", "CITIZENSHIP"]
+    keys = frame[dims].astype(str).agg(".".join, axis=1)
+    values = frame["OBS_VALUE"].astype(float)
+    found = dict(zip(zip(keys, frame["TIME_PERIOD"].astype(str)), values))
+    _same(found, _expected(flow))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from server.formats.dsd_schema import dsd_schema, validating_schema
 from tests.helpers import (
-    assert_sdmx_error, assert_valid_sdmx_ml, csv_rows, generic_observations,
+    NS, SCHEMAS, assert_sdmx_error, assert_valid_sdmx_ml, csv_rows, generic_observations,
 )
 
 GENERIC = "application/vnd.sdmx.genericdata+xml;version=2.1"
@@ -181,3 +182,36 @@ def test_json_data_is_406_until_supported(client):
 def test_unsupported_data_parameters_are_501(client, parameter):
     response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?{parameter}")
     assert_sdmx_error(response, 501, 501)
+
+
+def _codes(client, dsd) -> dict[str, list[str]]:
+    """Code ids of every coded component, read through the REST API."""
+    codes = {}
+    for component in [*dsd.dimensions, *dsd.attributes]:
+        if component.codelist is None:
+            continue
+        ref = component.codelist
+        root = etree.fromstring(
+            client.get(f"/rest/codelist/{ref.agency}/{ref.id}/{ref.version}").data
+        )
+        codes[component.id] = [
+            code.get("id") for code in root.iter(f"{{{NS['str']}}}Code")
+        ]
+    return codes
+
+
+@pytest.mark.parametrize("flow", [
+    "DF_IMS2020_SEX", "DF_IMS2020_GROWTH", "DF_IMS2020_REFUGEES", "DF_IMS2019_ORIGIN",
+])
+def test_structure_specific_data_is_valid_per_official_and_dsd_schemas(
+    app, client, flow
+):
+    store = app.extensions["store"]
+    dsd = store.structure_of(store.find_artefacts(["dataflow"], ["UNDESA"], [flow])[0])
+    schema = validating_schema(SCHEMAS, dsd_schema(dsd, _codes(client, dsd)))
+    key = "A..840+900+484...." if flow == "DF_IMS2019_ORIGIN" else "all"
+    response = client.get(f"/rest/data/{flow}/{key}", headers={"Accept": SPECIFIC})
+    assert response.status_code == 200
+    document = etree.fromstring(response.data)
+    assert schema.validate(document), schema.error_log.last_error
+    assert len(list(document.iter("Obs"))) > 100

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -52,8 +53,25 @@ class Store:
         self.engine: Engine = create_engine(url)
 
     def create_schema(self) -> None:
-        """Create the tables if they do not exist yet."""
-        schema.metadata.create_all(self.engine)
+        """Create the tables if they do not exist yet, safely from several processes.
+
+        PostgreSQL creates them under the store lock, in one transaction. SQLite
+        runs each DDL statement on its own, so a process that loses the race to
+        another one sees "already exists" and checks again.
+        """
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as conn:
+                self.lock(conn)
+                schema.metadata.create_all(conn)
+            return
+        for attempt in range(10):
+            try:
+                schema.metadata.create_all(self.engine)
+                return
+            except sa.exc.OperationalError as error:
+                if "already exists" not in str(error) or attempt == 9:
+                    raise
+                time.sleep(0.1)
 
     def dispose(self) -> None:
         self.engine.dispose()
