@@ -34,7 +34,8 @@ def load_command(paths: tuple[str, ...]) -> None:
 
     Files are loaded in the order given, each in one transaction: a file that fails
     leaves nothing behind, and the command stops there. Data goes to the dataflow
-    the message names, or to the one dataflow using the data structure it names.
+    the message names, or to the one dataflow using the data structure it names,
+    as provided by the data provider the message header names, else UNDESA:DESA_PD.
     """
     store = get_store()
     for path in paths:

@@ -13,8 +13,9 @@ the message placed it.
 
 Known gaps, each stated where the data would be lost:
 
-- A series, group or SDMX-CSV row that carries attributes but no observation (an
-  attribute-only update for a partial key) yields nothing outside Delete data sets.
+- Attribute values for a partial key are not read: outside Delete data sets an
+  SDMX-ML series without observations yields nothing, and an SDMX-CSV 2.0 row with
+  empty dimensions is refused as lacking a dimension value.
 - SDMX-CSV values with a decimal comma are refused as not numbers; multi-valued and
   multilingual attributes (``ATTR[]``, ``ATTR[en;fr]``) are kept as the raw text.
 - SDMX-ML groups that refer to an attachment constraint instead of a key are ignored.
@@ -31,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
 from lxml import etree
 
@@ -150,8 +151,9 @@ def read_data(
             called once per distinct structure reference.
 
     Raises:
-        InvalidData: The content does not fit its format or its data structure;
-            the message names the row (CSV) or series and observation (XML).
+        InvalidData: While iterating, when the content does not fit its format or
+            its data structure; the message names the row (CSV) or the series,
+            observation and line (XML).
     """
     return _Message(_datasets(source, functools.cache(resolve)))
 
@@ -176,6 +178,7 @@ class _Message(Iterator[DataSetRead]):
 def _datasets(
     source: str | os.PathLike | IO[bytes], resolve: Resolve
 ) -> Iterator[DataSetRead]:
+    """Open the source, detect its format and hand it to that format's reader."""
     with _binary(source) as stream:
         found = _detect(stream.peek(_HEAD))
         reader = _READERS.get(found)
@@ -201,7 +204,7 @@ class _Borrowed(io.RawIOBase):
 
 
 @contextmanager
-def _binary(source: str | os.PathLike | IO[bytes]) -> Iterator[io.BufferedReader]:
+def _binary(source: str | os.PathLike | IO[bytes]) -> Iterator[io.BufferedReader[Any]]:
     """A binary stream that can be peeked at without consuming it."""
     if isinstance(source, io.TextIOBase):
         raise TypeError("read_data needs a path or a binary stream, not a text stream")
@@ -213,6 +216,7 @@ def _binary(source: str | os.PathLike | IO[bytes]) -> Iterator[io.BufferedReader
 
 
 def _detect(head: bytes) -> str:
+    """The format of a message from its first bytes (see :func:`message_format`)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<"):
         return _xml_format(head)
@@ -228,6 +232,7 @@ def _detect(head: bytes) -> str:
 
 
 def _xml_format(head: bytes) -> str:
+    """The format named by the root element of an XML message."""
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False)
     try:
         parser.feed(head)
@@ -246,7 +251,7 @@ def _xml_format(head: bytes) -> str:
     return found
 
 
-# -- observations from component values -----------------------------------------------
+# -- observations from component values ------------------------------------------------
 
 
 def _number(text: str | None, where: str) -> float | None:
@@ -325,7 +330,7 @@ class _Builder:
         return key, {k: v for k, v in values.items() if k not in key}
 
 
-# -- SDMX-ML 2.1 ------------------------------------------------------------------------
+# -- SDMX-ML 2.1 -----------------------------------------------------------------------
 
 
 def _q(namespace: str, name: str) -> str:
@@ -336,6 +341,7 @@ _DATASET = _q(MES, "DataSet")
 
 
 def _events(stream: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+    """Start and end events of the message; malformed XML is InvalidData."""
     try:
         yield from etree.iterparse(
             stream,
@@ -357,6 +363,7 @@ def _release(element: etree._Element) -> None:
 
 
 def _urn_ref(urn: str, kind: str) -> ArtefactRef:
+    """The artefact a URN such as ``…Dataflow=AGENCY:ID(1.0)`` names."""
     match = _URN.search(urn.strip())
     if match is None:
         raise InvalidData(f"cannot read the {kind} reference {urn!r}")
@@ -394,6 +401,7 @@ class _Header:
 
     @classmethod
     def read(cls, header: etree._Element) -> _Header:
+        """Read the structures, the data provider and the default action."""
         structures = {}
         for element in header.iterfind(_q(MES, "Structure")):
             usage = next((c for c in element if isinstance(c.tag, str)), None)
@@ -429,6 +437,7 @@ class _Header:
 
 
 def _action(text: str, where: str) -> str:
+    """An SDMX-ML data set action, checked."""
     if text not in ACTIONS:
         raise InvalidData(
             f"{where}: action {text!r} is not one of {', '.join(ACTIONS)}"
@@ -467,6 +476,7 @@ class _XmlDataSet:
                     yield found
 
     def where(self, element: etree._Element) -> str:
+        """Where ``element`` is, for error messages: series, observation, line."""
         parts = [f"data set {self.number}"] if self.number > 1 else []
         if self.series is not None:
             parts.append(f"series {self.series_count}")
@@ -475,6 +485,7 @@ class _XmlDataSet:
         return f"{', '.join(parts) or 'data set'} (line {element.sourceline})"
 
     def open_series(self, values: dict[str, str], element: etree._Element) -> None:
+        """Start a series: its key and attributes, plus group and data set ones."""
         self.series = {}
         self.builder.check_known(values, self.where(element))
         self.series = {**self.dataset_values, **self._group_values(values), **values}
@@ -487,6 +498,7 @@ class _XmlDataSet:
         return found
 
     def add_group(self, values: dict[str, str], element: etree._Element) -> None:
+        """Keep a group's attributes for the series that match its key."""
         self.builder.check_known(values, f"group (line {element.sourceline})")
         self.groups.append(self.builder.split_key(values))
         _release(element)
@@ -494,6 +506,7 @@ class _XmlDataSet:
     def observation(
         self, values: dict[str, str], element: etree._Element
     ) -> Observation:
+        """Build an observation from its own values and those of its series."""
         self.obs_count += 1
         where = self.where(element)
         self.builder.check_known(values, where)
@@ -631,6 +644,8 @@ def _dataset_provider(
 
 
 def _xml_reader(walker: type[_XmlDataSet]) -> Callable:
+    """A reader of SDMX-ML data messages whose data sets ``walker`` walks."""
+
     def read(stream: IO[bytes], resolve: Resolve) -> Iterator[DataSetRead]:
         events = _events(stream)
         header = _Header({})
@@ -657,6 +672,7 @@ def _xml_dataset(
     resolve: Resolve,
     walker: type[_XmlDataSet],
 ) -> DataSetRead:
+    """Start reading a data set whose DataSet start tag was just parsed."""
     where = f"data set {number} (line {dataset.sourceline})"
     structure_id = dataset.get("structureRef") or dataset.get(_q(SPEC, "structureRef"))
     structure, obs_dimension = header.structure(structure_id, where)
@@ -678,7 +694,7 @@ def _xml_dataset(
     return DataSetRead(structure, action, provider, dsd, observations)
 
 
-# -- SDMX-CSV ---------------------------------------------------------------------------
+# -- SDMX-CSV --------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -730,6 +746,7 @@ class _CsvLayout:
 
 
 def _csv_structure(kind: str, text: str, number: int) -> ArtefactRef:
+    """The structure a row names in STRUCTURE (2.0) and STRUCTURE_ID or DATAFLOW."""
     resource = _CSV_STRUCTURES.get(kind)
     if resource is None:
         raise InvalidData(
@@ -745,6 +762,7 @@ def _csv_structure(kind: str, text: str, number: int) -> ArtefactRef:
 
 
 def _csv_action(letter: str, number: int) -> str:
+    """The action of an SDMX-CSV 2.0 ACTION letter."""
     if letter not in _CSV_ACTIONS:
         raise InvalidData(
             f"row {number}: action {letter!r} is not one of I, A, M, R or D"
@@ -759,6 +777,8 @@ def _separator(header_line: str) -> str:
 
 
 def _csv_reader(version: str) -> Callable:
+    """A reader of SDMX-CSV ``version`` messages: one data set per run of rows."""
+
     def read(stream: IO[bytes], resolve: Resolve) -> Iterator[DataSetRead]:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         try:
@@ -782,6 +802,7 @@ def _csv_dataset(
     layout: _CsvLayout,
     resolve: Resolve,
 ) -> DataSetRead:
+    """The data set of a run of rows with the same structure and action."""
     first = next(rows)
     structure, action = _csv_structure(key[0], key[1], first[0]), key[2]
     dsd = resolve(structure.type, structure.agency, structure.id, structure.version)
