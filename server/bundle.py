@@ -31,8 +31,10 @@ def load_bundle(store: Store, structures_dir: str, data_dir: str) -> None:
         store.lock(conn)
         if store.get_setting(BUNDLE_SETTING, conn):
             return
-        log.info("First start: loading the bundled structures and data into %s",
-                 store.engine.url.render_as_string(hide_password=True))
+        log.info(
+            "First start: loading the bundled structures and data into %s",
+            store.engine.url.render_as_string(hide_password=True),
+        )
         artefacts = []
         for path in sorted(Path(structures_dir).glob("*.xml")):
             artefacts.extend(read_structure_message(str(path)))
@@ -49,15 +51,18 @@ def _load_desa(store: Store, conn: sa.Connection, folder: Path) -> None:
     for flow_id in desa.DATAFLOWS:
         rows = store.find_artefacts(["dataflow"], [DESA_AGENCY], [flow_id], conn=conn)
         if not rows:
-            raise RuntimeError(f"dataflow {DESA_AGENCY}:{flow_id} is not in structures/")
+            raise RuntimeError(
+                f"dataflow {DESA_AGENCY}:{flow_id} is not in structures/"
+            )
         flow = rows[0]
         dsd = store.structure_of(flow, conn)
         started = time.monotonic()
         count = store.write_observations(
             flow, dsd, DESA_PROVIDER, desa.load(flow_id, folder), conn
         )
-        log.info("Loaded %s: %d observations in %.1f s", flow_id, count,
-                 time.monotonic() - started)
-
-
-
+        log.info(
+            "Loaded %s: %d observations in %.1f s",
+            flow_id,
+            count,
+            time.monotonic() - started,
+        )

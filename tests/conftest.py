@@ -66,10 +66,12 @@ def database_url_factory(tmp_path_factory):
 @pytest.fixture(scope="session", params=BACKENDS)
 def app(request, database_url_factory):
     """The application with the bundled structures and DESA data, per backend."""
-    application = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url_factory(request.param),
-    })
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url_factory(request.param),
+        }
+    )
     yield application
     application.extensions["store"].dispose()
 
@@ -82,11 +84,13 @@ def client(app):
 @pytest.fixture(params=BACKENDS)
 def empty_app(request, database_url_factory):
     """An application over an empty database of each backend, for tests that write."""
-    application = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url_factory(request.param),
-        "LOAD_BUNDLED": False,
-    })
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url_factory(request.param),
+            "LOAD_BUNDLED": False,
+        }
+    )
     yield application
     application.extensions["store"].dispose()
 

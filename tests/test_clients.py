@@ -9,8 +9,14 @@ import pytest
 import requests
 import sdmx
 from pysdmx.api.qb import (
-    ApiVersion, DataContext, DataFormat, DataQuery, RestService, StructureFormat,
-    StructureQuery, StructureType,
+    ApiVersion,
+    DataContext,
+    DataFormat,
+    DataQuery,
+    RestService,
+    StructureFormat,
+    StructureQuery,
+    StructureType,
 )
 from pysdmx.io import read_sdmx
 
@@ -24,8 +30,12 @@ USA_BY_SEX = "A.MIG_STOCK.840.._T._T._T"
 @pytest.fixture()
 def sdmx1_client(live_server):
     sdmx.add_source(
-        {"id": "UNDESA", "url": f"{live_server}/rest", "name": "local migration server",
-         "supports": {"structure-specific data": True}},
+        {
+            "id": "UNDESA",
+            "url": f"{live_server}/rest",
+            "name": "local migration server",
+            "supports": {"structure-specific data": True},
+        },
         override=True,
     )
     return sdmx.Client("UNDESA")
@@ -42,7 +52,13 @@ def test_sdmx1_reads_the_dsd_with_references(sdmx1_client):
     message = sdmx1_client.datastructure("DSD_MIG_STOCK")
     dsd = message.structure["DSD_MIG_STOCK"]
     assert [d.id for d in dsd.dimensions] == [
-        "FREQ", "INDICATOR", "REF_AREA", "SEX", "AGE", "COB", "CITIZENSHIP",
+        "FREQ",
+        "INDICATOR",
+        "REF_AREA",
+        "SEX",
+        "AGE",
+        "COB",
+        "CITIZENSHIP",
         "TIME_PERIOD",
     ]
     assert "840" in message.codelist["CL_AREA"]
@@ -66,7 +82,8 @@ def test_sdmx1_reads_data_for_a_key_and_period_into_pandas(sdmx1_client):
 
 def test_sdmx1_reads_origin_data(sdmx1_client):
     message = sdmx1_client.data(
-        "DF_IMS2019_ORIGIN", key="A.MIG_STOCK.840+900._T._T.484._T",
+        "DF_IMS2019_ORIGIN",
+        key="A.MIG_STOCK.840+900._T._T.484._T",
         params={"startPeriod": "2019"},
     )
     frame = sdmx.to_pandas(message).reset_index().set_index("REF_AREA")["value"]
@@ -75,13 +92,20 @@ def test_sdmx1_reads_origin_data(sdmx1_client):
 
 
 def test_sdmx1_reads_structure_specific_data(live_server):
-    dsd_message = sdmx.read_sdmx(io.BytesIO(requests.get(
-        f"{live_server}/rest/datastructure/UNDESA/DSD_MIG_STOCK?references=children",
-        timeout=30).content))
+    dsd_message = sdmx.read_sdmx(
+        io.BytesIO(
+            requests.get(
+                f"{live_server}/rest/datastructure/UNDESA/DSD_MIG_STOCK?references=children",
+                timeout=30,
+            ).content
+        )
+    )
     dsd = dsd_message.structure["DSD_MIG_STOCK"]
     response = requests.get(
         f"{live_server}/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.900._T._T._T._T",
-        headers={"Accept": "application/vnd.sdmx.structurespecificdata+xml;version=2.1"},
+        headers={
+            "Accept": "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
+        },
         timeout=30,
     )
     message = sdmx.read_sdmx(io.BytesIO(response.content), structure=dsd)
@@ -91,7 +115,8 @@ def test_sdmx1_reads_structure_specific_data(live_server):
 
 def test_pysdmx_reads_structures_over_rest_15(live_server):
     service = RestService(
-        f"{live_server}/rest", ApiVersion.V1_5_0,
+        f"{live_server}/rest",
+        ApiVersion.V1_5_0,
         structure_format=StructureFormat.SDMX_ML_2_1,
         data_format=DataFormat.SDMX_ML_2_1_STR,
     )
@@ -103,13 +128,19 @@ def test_pysdmx_reads_structures_over_rest_15(live_server):
 
 def test_pysdmx_reads_data_over_rest_15(live_server):
     service = RestService(
-        f"{live_server}/rest", ApiVersion.V1_5_0,
+        f"{live_server}/rest",
+        ApiVersion.V1_5_0,
         data_format=DataFormat.SDMX_ML_2_1_GEN,
     )
-    body = service.data(DataQuery(
-        DataContext.DATAFLOW, "UNDESA", "DF_IMS2020_SEX", "1.0",
-        key="A.MIG_STOCK.840.F._T._T._T",
-    ))
+    body = service.data(
+        DataQuery(
+            DataContext.DATAFLOW,
+            "UNDESA",
+            "DF_IMS2020_SEX",
+            "1.0",
+            key="A.MIG_STOCK.840.F._T._T._T",
+        )
+    )
     dataset = read_sdmx(body.decode()).data[0]
     frame = dataset.data.set_index("TIME_PERIOD")
     assert float(frame.loc["2020", "OBS_VALUE"]) == 26153840
@@ -118,10 +149,13 @@ def test_pysdmx_reads_data_over_rest_15(live_server):
 def test_pysdmx_read_sdmx_validates_and_reads_a_url(live_server):
     message = read_sdmx(
         f"{live_server}/rest/data/DF_IMS2019_ORIGIN/A.MIG_STOCK.900._T._T.484._T"
-        "?startPeriod=2019", validate=True,
+        "?startPeriod=2019",
+        validate=True,
     )
     frame = message.data[0].data
-    assert float(frame.loc[frame.TIME_PERIOD == "2019", "OBS_VALUE"].iloc[0]) == 11796178
+    assert (
+        float(frame.loc[frame.TIME_PERIOD == "2019", "OBS_VALUE"].iloc[0]) == 11796178
+    )
     structures = read_sdmx(f"{live_server}/rest/dataflow/all/all/latest", validate=True)
     assert {f.id for f in structures.get_dataflows()} >= {"DF_IMS2020_SEX"}
 
@@ -140,7 +174,8 @@ def _expected(flow: str) -> dict[tuple[str, str], float]:
 def _same(found: dict, expected: dict) -> None:
     assert found.keys() == expected.keys()
     differing = [
-        k for k, v in expected.items()
+        k
+        for k, v in expected.items()
         if not (math.isnan(v) and math.isnan(found[k])) and found[k] != v
     ]
     assert differing == []
@@ -165,5 +200,6 @@ def test_pysdmx_reads_every_dataflow_with_the_desa_values(live_server, flow):
     dims = ["FREQ", "INDICATOR", "REF_AREA", "SEX", "AGE", "COB", "CITIZENSHIP"]
     keys = frame[dims].astype(str).agg(".".join, axis=1)
     values = frame["OBS_VALUE"].astype(float)
-    found = dict(zip(zip(keys, frame["TIME_PERIOD"].astype(str)), values))
+    periods = frame["TIME_PERIOD"].astype(str)
+    found = dict(zip(zip(keys, periods, strict=True), values, strict=True))
     _same(found, _expected(flow))

@@ -7,7 +7,12 @@ from lxml import etree
 
 from server.formats.dsd_schema import dsd_schema, validating_schema
 from tests.helpers import (
-    NS, SCHEMAS, assert_sdmx_error, assert_valid_sdmx_ml, csv_rows, generic_observations,
+    NS,
+    SCHEMAS,
+    assert_sdmx_error,
+    assert_valid_sdmx_ml,
+    csv_rows,
+    generic_observations,
 )
 
 GENERIC = "application/vnd.sdmx.genericdata+xml;version=2.1"
@@ -26,14 +31,17 @@ def values(client, path: str) -> dict[tuple[str, str], tuple[str, dict]]:
     return generic_observations(response.data)
 
 
-@pytest.mark.parametrize(("key", "period", "expected"), [
-    (WORLD, "2020", "280598105"),
-    ("A.MIG_STOCK.900.M._T._T._T", "2020", "145655844"),
-    ("A.MIG_STOCK.900.F._T._T._T", "2020", "134942261"),
-    (USA, "2020", "50632836"),
-    ("A.MIG_STOCK.840.F._T._T._T", "2020", "26153840"),
-    (WORLD, "1990", "152986157"),
-])
+@pytest.mark.parametrize(
+    ("key", "period", "expected"),
+    [
+        (WORLD, "2020", "280598105"),
+        ("A.MIG_STOCK.900.M._T._T._T", "2020", "145655844"),
+        ("A.MIG_STOCK.900.F._T._T._T", "2020", "134942261"),
+        (USA, "2020", "50632836"),
+        ("A.MIG_STOCK.840.F._T._T._T", "2020", "26153840"),
+        (WORLD, "1990", "152986157"),
+    ],
+)
 def test_ims2020_by_sex_gives_the_desa_values(client, key, period, expected):
     found = values(client, f"/rest/data/UNDESA,DF_IMS2020_SEX,1.0/{key}")
     assert found[(key, period)][0] == expected
@@ -47,19 +55,28 @@ def test_south_sudan_has_no_value_before_2010(client):
     assert all(by_period[p] == "NaN" for p in by_period if p < "2010")
 
 
-@pytest.mark.parametrize(("key", "expected"), [
-    ("A.MIG_STOCK.840._T._T.484._T", "11489684"),  # USA, born in Mexico
-    ("A.MIG_STOCK.900._T._T.484._T", "11796178"),  # WORLD, from Mexico
-])
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("A.MIG_STOCK.840._T._T.484._T", "11489684"),  # USA, born in Mexico
+        ("A.MIG_STOCK.900._T._T.484._T", "11796178"),  # WORLD, from Mexico
+    ],
+)
 def test_ims2019_by_origin_gives_the_desa_values(client, key, expected):
     found = values(client, f"/rest/data/DF_IMS2019_ORIGIN/{key}?startPeriod=2019")
     assert found == {(key, "2019"): (expected, {"OBS_STATUS": "A"})}
 
 
-@pytest.mark.parametrize("flow_ref", [
-    "DF_IMS2020_SEX", "UNDESA,DF_IMS2020_SEX", "UNDESA,DF_IMS2020_SEX,1.0",
-    "UNDESA%2CDF_IMS2020_SEX%2C1.0", "all,DF_IMS2020_SEX,latest",
-])
+@pytest.mark.parametrize(
+    "flow_ref",
+    [
+        "DF_IMS2020_SEX",
+        "UNDESA,DF_IMS2020_SEX",
+        "UNDESA,DF_IMS2020_SEX,1.0",
+        "UNDESA%2CDF_IMS2020_SEX%2C1.0",
+        "all,DF_IMS2020_SEX,latest",
+    ],
+)
 def test_every_flow_ref_form_reaches_the_dataflow(client, flow_ref):
     found = values(client, f"/rest/data/{flow_ref}/{USA}")
     assert found[(USA, "2020")][0] == "50632836"
@@ -68,8 +85,10 @@ def test_every_flow_ref_form_reaches_the_dataflow(client, flow_ref):
 def test_plus_joins_codes_and_empty_positions_are_wildcards(client):
     found = values(client, "/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840+900.M+F._T._T._T")
     assert {key for key, _ in found} == {
-        "A.MIG_STOCK.840.M._T._T._T", "A.MIG_STOCK.840.F._T._T._T",
-        "A.MIG_STOCK.900.M._T._T._T", "A.MIG_STOCK.900.F._T._T._T",
+        "A.MIG_STOCK.840.M._T._T._T",
+        "A.MIG_STOCK.840.F._T._T._T",
+        "A.MIG_STOCK.900.M._T._T._T",
+        "A.MIG_STOCK.900.F._T._T._T",
     }
     found = values(client, "/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840.._T._T._T")
     assert {key.split(".")[3] for key, _ in found} == {"_T", "M", "F"}
@@ -81,12 +100,15 @@ def test_all_key_and_omitted_key_return_the_whole_dataflow(client):
     assert len({key for key, _ in whole}) > 200
 
 
-@pytest.mark.parametrize(("query", "periods"), [
-    ("startPeriod=2010&endPeriod=2015", {"2010", "2015"}),
-    ("startPeriod=2015-Q3", {"2015", "2020"}),
-    ("endPeriod=1995-01", {"1990", "1995"}),
-    ("startPeriod=2020-01-01&endPeriod=2020-12-31", {"2020"}),
-])
+@pytest.mark.parametrize(
+    ("query", "periods"),
+    [
+        ("startPeriod=2010&endPeriod=2015", {"2010", "2015"}),
+        ("startPeriod=2015-Q3", {"2015", "2020"}),
+        ("endPeriod=1995-01", {"1990", "1995"}),
+        ("startPeriod=2020-01-01&endPeriod=2020-12-31", {"2020"}),
+    ],
+)
 def test_period_filters_compare_spans(client, query, periods):
     found = values(client, f"/rest/data/DF_IMS2020_SEX/{USA}?{query}")
     assert {period for _, period in found} == periods
@@ -101,7 +123,9 @@ def test_provider_ref_selects_the_provider(client):
 
 
 def test_structure_specific_data_carries_the_same_values(client):
-    response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}", headers={"Accept": SPECIFIC})
+    response = client.get(
+        f"/rest/data/DF_IMS2020_SEX/{USA}", headers={"Accept": SPECIFIC}
+    )
     assert response.status_code == 200
     assert response.content_type == SPECIFIC
     root = etree.fromstring(response.data)
@@ -125,8 +149,9 @@ def test_csv_carries_the_same_values(client):
 
 
 def test_format_parameter_overrides_accept(client):
-    response = client.get(f"/rest/data/DF_IMS2020_SEX/{WORLD}?format=csvdata",
-                          headers={"Accept": GENERIC})
+    response = client.get(
+        f"/rest/data/DF_IMS2020_SEX/{WORLD}?format=csvdata", headers={"Accept": GENERIC}
+    )
     assert response.content_type == CSV
 
 
@@ -153,12 +178,15 @@ def test_an_unknown_dataflow_is_404(client):
     assert_sdmx_error(client.get("/rest/data/DF_NOPE/all"), 404, 100, "DF_NOPE")
 
 
-@pytest.mark.parametrize(("query", "phrase"), [
-    ("startPeriod=20-20", "startPeriod='20-20'"),
-    ("endPeriod=2021-W53", "2021-W53"),
-    ("startPeriod=2020&endPeriod=2010", "after"),
-    ("foo=bar", "foo"),
-])
+@pytest.mark.parametrize(
+    ("query", "phrase"),
+    [
+        ("startPeriod=20-20", "startPeriod='20-20'"),
+        ("endPeriod=2021-W53", "2021-W53"),
+        ("startPeriod=2020&endPeriod=2010", "after"),
+        ("foo=bar", "foo"),
+    ],
+)
 def test_bad_parameters_are_400(client, query, phrase):
     response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?{query}")
     assert_sdmx_error(response, 400, 140, phrase)
@@ -166,19 +194,28 @@ def test_bad_parameters_are_400(client, query, phrase):
 
 def test_bad_flow_ref_and_key_syntax_are_400(client):
     assert_sdmx_error(client.get("/rest/data/A,B,C,D/all"), 400, 140, "4")
-    assert_sdmx_error(client.get("/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.8$0.<>._T._T._T"),
-                      400, 140)
+    assert_sdmx_error(
+        client.get("/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.8$0.<>._T._T._T"), 400, 140
+    )
 
 
 def test_json_data_is_406_until_supported(client):
-    response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}",
-                          headers={"Accept": "application/vnd.sdmx.data+json;version=1.0.0"})
+    response = client.get(
+        f"/rest/data/DF_IMS2020_SEX/{USA}",
+        headers={"Accept": "application/vnd.sdmx.data+json;version=1.0.0"},
+    )
     assert_sdmx_error(response, 406, 406, "genericdata")
 
 
-@pytest.mark.parametrize("parameter", ["updatedAfter=2020-01-01T00:00:00",
-                                       "lastNObservations=1", "includeHistory=true",
-                                       "detail=serieskeysonly"])
+@pytest.mark.parametrize(
+    "parameter",
+    [
+        "updatedAfter=2020-01-01T00:00:00",
+        "lastNObservations=1",
+        "includeHistory=true",
+        "detail=serieskeysonly",
+    ],
+)
 def test_unsupported_data_parameters_are_501(client, parameter):
     response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?{parameter}")
     assert_sdmx_error(response, 501, 501)
@@ -200,9 +237,15 @@ def _codes(client, dsd) -> dict[str, list[str]]:
     return codes
 
 
-@pytest.mark.parametrize("flow", [
-    "DF_IMS2020_SEX", "DF_IMS2020_GROWTH", "DF_IMS2020_REFUGEES", "DF_IMS2019_ORIGIN",
-])
+@pytest.mark.parametrize(
+    "flow",
+    [
+        "DF_IMS2020_SEX",
+        "DF_IMS2020_GROWTH",
+        "DF_IMS2020_REFUGEES",
+        "DF_IMS2019_ORIGIN",
+    ],
+)
 def test_structure_specific_data_is_valid_per_official_and_dsd_schemas(
     app, client, flow
 ):

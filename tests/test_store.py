@@ -59,10 +59,15 @@ def test_a_small_key_query_reads_through_indexes(app):
     store = app.extensions["store"]
     explain, column, whole_table = PLANS[store.engine.dialect.name]
     flow = store.find_artefacts(["dataflow"], ["UNDESA"], ["DF_IMS2019_ORIGIN"])[0]
-    query = DataQuery("UNDESA", "DF_IMS2019_ORIGIN", "1.0",
-                      key=((), (), ("840",), (), (), ("484",), ()))
+    query = DataQuery(
+        "UNDESA",
+        "DF_IMS2019_ORIGIN",
+        "1.0",
+        key=((), (), ("840",), (), (), ("484",), ()),
+    )
     compiled = select_statement(flow.pk, query).compile(
-        store.engine, compile_kwargs={"literal_binds": True})
+        store.engine, compile_kwargs={"literal_binds": True}
+    )
     with store.engine.connect() as conn:
         if store.engine.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE")

@@ -28,8 +28,9 @@ def init_app(app: Flask) -> None:
 
 def error_response(status: int, code: int, message: str) -> Response:
     """An SDMX-ML 2.1 error message with the given HTTP status."""
-    return Response(write_error_xml(code, message), status=status,
-                    content_type=ERROR_CONTENT_TYPE)
+    return Response(
+        write_error_xml(code, message), status=status, content_type=ERROR_CONTENT_TYPE
+    )
 
 
 def _sdmx_error(error: SdmxError) -> Response:
@@ -48,7 +49,8 @@ def _http_error(error: HTTPException) -> Response:
     template = _HTTP_MESSAGES.get(status)
     message = (
         template.format(path=request.path, method=request.method)
-        if template else f"{error.name}: {error.description}"
+        if template
+        else f"{error.name}: {error.description}"
     )
     code = {404: 100, 413: 510}.get(status, 140 if status < 500 else 500)
     return error_response(status, code, message)

@@ -10,15 +10,27 @@ from flask import Blueprint, Response, current_app, request
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DATA_WRITERS, DataMessage
 from server.formats.media import negotiate
+from server.formats.structure_reader import ELEMENT_OF_RESOURCE
 from server.formats.structure_writer import write_structure
 from server.model import ArtefactRef
 from server.query.periods import parse_period_parameter
 from server.query.queries import (
-    AGENCY_RE, ALL, DATA_DETAIL, ID_RE, LATEST, STANDARD_BUT_UNSUPPORTED, STRUCTURE_DETAIL,
-    STRUCTURE_REFERENCES, VERSION_RE, DataQuery, StructureQuery, parse_flow_ref,
-    parse_key, parse_provider_ref, split_multi,
+    AGENCY_RE,
+    ALL,
+    DATA_DETAIL,
+    ID_RE,
+    LATEST,
+    STANDARD_BUT_UNSUPPORTED,
+    STRUCTURE_DETAIL,
+    STRUCTURE_REFERENCES,
+    VERSION_RE,
+    DataQuery,
+    StructureQuery,
+    parse_flow_ref,
+    parse_key,
+    parse_provider_ref,
+    split_multi,
 )
-from server.formats.structure_reader import ELEMENT_OF_RESOURCE
 from server.store_ext import get_store
 
 blueprint = Blueprint("rest15", __name__)
@@ -32,15 +44,34 @@ NOT_YET = {
     "metadata": "reference metadata queries (/metadata)",
 }
 KNOWN_1_5_RESOURCES = {
-    "metadatastructure", "metadataflow", "reportingtaxonomy", "structureset",
-    "process", "actualconstraint", "allowedconstraint", "attachmentconstraint",
-    "transformationscheme", "rulesetscheme", "userdefinedoperatorscheme",
-    "customtypescheme", "namepersonalisationscheme", "vtlmappingscheme",
-    "namealiasscheme", "organisationscheme",
+    "metadatastructure",
+    "metadataflow",
+    "reportingtaxonomy",
+    "structureset",
+    "process",
+    "actualconstraint",
+    "allowedconstraint",
+    "attachmentconstraint",
+    "transformationscheme",
+    "rulesetscheme",
+    "userdefinedoperatorscheme",
+    "customtypescheme",
+    "namepersonalisationscheme",
+    "vtlmappingscheme",
+    "namealiasscheme",
+    "organisationscheme",
 }
-DATA_PARAMETERS = {"startPeriod", "endPeriod", "updatedAfter", "firstNObservations",
-                   "lastNObservations", "dimensionAtObservation", "detail",
-                   "includeHistory", "format"}
+DATA_PARAMETERS = {
+    "startPeriod",
+    "endPeriod",
+    "updatedAfter",
+    "firstNObservations",
+    "lastNObservations",
+    "dimensionAtObservation",
+    "detail",
+    "includeHistory",
+    "format",
+}
 STRUCTURE_PARAMETERS = {"detail", "references", "format"}
 
 
@@ -143,8 +174,9 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 def structure_query(resource: str, segments: list[str]) -> Response:
     query = parse_structure_query(resource, segments)
-    media = negotiate("structure", request.headers.get("Accept"),
-                      request.args.get("format"))
+    media = negotiate(
+        "structure", request.headers.get("Accept"), request.args.get("format")
+    )
     store = get_store()
     rows = store.find_artefacts(query.types, query.agencies, query.ids, query.versions)
     if not rows:
@@ -153,8 +185,9 @@ def structure_query(resource: str, segments: list[str]) -> Response:
             f"id={'+'.join(query.ids)}, version={'+'.join(query.versions)}"
         )
     main = {_ref(r) for r in rows}
-    referenced = store.rows_for(sorted(resolve_references(store, main, query.references)
-                                       - main, key=str))
+    referenced = store.rows_for(
+        sorted(resolve_references(store, main, query.references) - main, key=str)
+    )
     if query.detail == "allstubs":
         body = write_structure(_sender(), [], [*rows, *referenced])
     elif query.detail == "referencestubs":
@@ -168,7 +201,9 @@ def _ref(row) -> ArtefactRef:
     return ArtefactRef(row.type, row.agency, row.id, row.version)
 
 
-def resolve_references(store, main: set[ArtefactRef], references: str) -> set[ArtefactRef]:
+def resolve_references(
+    store, main: set[ArtefactRef], references: str
+) -> set[ArtefactRef]:
     """The artefacts that ``references`` adds to the matched ones (REST 1.5 4.3)."""
     if references == "none":
         return set()
@@ -205,7 +240,9 @@ def parse_data_query(segments: list[str], dimensions_of) -> DataQuery:
     if not segments or not segments[0]:
         raise InvalidQuery("name a dataflow: /data/{flowRef}/{key}/{providerRef}")
     if len(segments) > 3:
-        raise InvalidQuery("too many path segments; use /data/{flowRef}/{key}/{providerRef}")
+        raise InvalidQuery(
+            "too many path segments; use /data/{flowRef}/{key}/{providerRef}"
+        )
     agency, flow_id, version = parse_flow_ref(segments[0])
     _unsupported_data_parameters()
     start = end = None
@@ -221,10 +258,14 @@ def parse_data_query(segments: list[str], dimensions_of) -> DataQuery:
     raw_key = _segment(segments, 1, ALL)
     dimensions = dimensions_of(agency, flow_id, version)
     return DataQuery(
-        agency=agency, flow_id=flow_id, version=version,
+        agency=agency,
+        flow_id=flow_id,
+        version=version,
         key=parse_key(raw_key, dimensions),
         providers=parse_provider_ref(_segment(segments, 2, ALL)),
-        start=start, end=end, raw_key=raw_key,
+        start=start,
+        end=end,
+        raw_key=raw_key,
     )
 
 

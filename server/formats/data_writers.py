@@ -55,7 +55,11 @@ def _series(rows: Iterable) -> Iterator[tuple[str, dict, list]]:
             current_attrs = json.loads(row.series_attributes or "{}")
             observations = []
         observations.append(
-            (row.period, row.value, json.loads(row.attributes) if row.attributes else {})
+            (
+                row.period,
+                row.value,
+                json.loads(row.attributes) if row.attributes else {},
+            )
         )
     if current_key is not None:
         yield current_key[0], current_attrs, observations
@@ -90,7 +94,8 @@ def write_generic(message: DataMessage, rows: Iterable) -> Iterator[str]:
         + header(
             message.sender,
             f'<mes:Structure structureID="{sid}" dimensionAtObservation="TIME_PERIOD">'
-            + _structure_ref(dsd.ref) + "</mes:Structure>",
+            + _structure_ref(dsd.ref)
+            + "</mes:Structure>",
         )
         + f'<mes:DataSet structureRef="{sid}">'
     )
@@ -100,15 +105,16 @@ def write_generic(message: DataMessage, rows: Iterable) -> Iterator[str]:
         buffer.append("<gen:Series><gen:SeriesKey>")
         buffer.extend(
             f"<gen:Value id={attr(d)} value={attr(c)}/>"
-            for d, c in zip(dims, key.split("."))
+            for d, c in zip(dims, key.split("."), strict=True)
         )
         buffer.append("</gen:SeriesKey>")
         buffer.append(_generic_attributes(series_attrs))
         for period, value, obs_attrs in observations:
             buffer.append(
                 f"<gen:Obs><gen:ObsDimension value={attr(period)}/>"
-                f"<gen:ObsValue value=\"{format_value(value)}\"/>"
-                + _generic_attributes(obs_attrs) + "</gen:Obs>"
+                f'<gen:ObsValue value="{format_value(value)}"/>'
+                + _generic_attributes(obs_attrs)
+                + "</gen:Obs>"
             )
         buffer.append("</gen:Series>")
         if len(buffer) > _FLUSH * 8:
@@ -140,7 +146,8 @@ def write_structure_specific(message: DataMessage, rows: Iterable) -> Iterator[s
             message.sender,
             f'<mes:Structure structureID="{sid}" namespace={attr(namespace)} '
             'dimensionAtObservation="TIME_PERIOD">'
-            + _structure_ref(dsd.ref) + "</mes:Structure>",
+            + _structure_ref(dsd.ref)
+            + "</mes:Structure>",
         )
         + f'<mes:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
         'ss:dataScope="DataStructure">'
@@ -149,13 +156,14 @@ def write_structure_specific(message: DataMessage, rows: Iterable) -> Iterator[s
     time_id, measure = dsd.time_dimension, dsd.measure
     buffer: list[str] = []
     for key, series_attrs, observations in _series(rows):
-        pairs = [*zip(dims, key.split(".")), *series_attrs.items()]
-        buffer.append("<Series " + " ".join(f"{k}={attr(str(v))}" for k, v in pairs) + ">")
+        pairs = [*zip(dims, key.split("."), strict=True), *series_attrs.items()]
+        buffer.append(
+            "<Series " + " ".join(f"{k}={attr(str(v))}" for k, v in pairs) + ">"
+        )
         for period, value, obs_attrs in observations:
             extra = "".join(f" {k}={attr(str(v))}" for k, v in obs_attrs.items())
-            buffer.append(
-                f'<Obs {time_id}={attr(period)} {measure}="{format_value(value)}"{extra}/>'
-            )
+            shown = format_value(value)
+            buffer.append(f'<Obs {time_id}={attr(period)} {measure}="{shown}"{extra}/>')
         buffer.append("</Series>")
         if len(buffer) > _FLUSH * 8:
             yield "".join(buffer)
@@ -170,16 +178,18 @@ def write_csv10(message: DataMessage, rows: Iterable) -> Iterator[str]:
     attributes = [a.id for a in dsd.attributes]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["DATAFLOW", *dsd.dimension_ids, dsd.time_dimension, dsd.measure,
-                     *attributes])
+    writer.writerow(
+        ["DATAFLOW", *dsd.dimension_ids, dsd.time_dimension, dsd.measure, *attributes]
+    )
     flow = message.flow.triple
     for index, (key, series_attrs, observations) in enumerate(_series(rows)):
         codes = key.split(".")
         for period, value, obs_attrs in observations:
             merged = {**series_attrs, **obs_attrs}
             shown = "" if value is None else format_value(value)
-            writer.writerow([flow, *codes, period, shown,
-                             *(merged.get(a, "") for a in attributes)])
+            writer.writerow(
+                [flow, *codes, period, shown, *(merged.get(a, "") for a in attributes)]
+            )
         if index % _FLUSH == _FLUSH - 1:
             yield out.getvalue()
             out.seek(0)

@@ -63,8 +63,10 @@ def _matches(accepted: str, media: MediaType) -> bool:
     if base in ("*/*", "application/*"):
         return True
     if base == wanted_base:
-        return version is None or wanted_params.endswith(f"={version}") or (
-            version in ("1.0", "1.0.0") and media.writer == "csv10"
+        return (
+            version is None
+            or wanted_params.endswith(f"={version}")
+            or (version in ("1.0", "1.0.0") and media.writer == "csv10")
         )
     alias = ALIASES.get(base)
     if alias == "xml":
@@ -74,7 +76,9 @@ def _matches(accepted: str, media: MediaType) -> bool:
     return alias == media.name and version is None
 
 
-def negotiate(kind: str, accept: str | None, format_param: str | None = None) -> MediaType:
+def negotiate(
+    kind: str, accept: str | None, format_param: str | None = None
+) -> MediaType:
     """Choose the representation of a ``kind`` message for an Accept header.
 
     The non-standard ``format`` query parameter, when given, wins over the header.

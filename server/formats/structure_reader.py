@@ -41,8 +41,15 @@ RESOURCE_OF_CLASS = {
     "OrganisationUnit": "organisationunitscheme",
     **{cls: res for cls, res in RESOURCE_OF_ELEMENT.items()},
 }
-ITEM_CLASSES = {"Code", "Concept", "Category", "Agency", "DataProvider", "DataConsumer",
-                "OrganisationUnit"}
+ITEM_CLASSES = {
+    "Code",
+    "Concept",
+    "Category",
+    "Agency",
+    "DataProvider",
+    "DataConsumer",
+    "OrganisationUnit",
+}
 
 _ATTACHMENT = {
     "AttachmentGroup": "Group",
@@ -179,7 +186,12 @@ def _enumeration(component: etree._Element) -> list[str] | None:
         return None
     ref = enumeration.find("Ref")
     if ref is not None:
-        return ["codelist", ref.get("agencyID"), ref.get("id"), ref.get("version", "1.0")]
+        return [
+            "codelist",
+            ref.get("agencyID"),
+            ref.get("id"),
+            ref.get("version", "1.0"),
+        ]
     urn = next(enumeration.iter("URN"), None)
     parsed = parse_urn(urn.text or "") if urn is not None else None
     return [parsed.type, parsed.agency, parsed.id, parsed.version] if parsed else None
@@ -191,7 +203,9 @@ def _dsd_model(element: etree._Element) -> dict:
         raise InvalidStructure(f"data structure {element.get('id')} has no components")
     dimensions = [
         {"id": d.get("id"), "codelist": _enumeration(d)}
-        for d in components.iterfind(f"{_q(STR, 'DimensionList')}/{_q(STR, 'Dimension')}")
+        for d in components.iterfind(
+            f"{_q(STR, 'DimensionList')}/{_q(STR, 'Dimension')}"
+        )
     ]
     time = components.find(f"{_q(STR, 'DimensionList')}/{_q(STR, 'TimeDimension')}")
     measure = components.find(f"{_q(STR, 'MeasureList')}/{_q(STR, 'PrimaryMeasure')}")
@@ -202,12 +216,15 @@ def _dsd_model(element: etree._Element) -> dict:
             "attachment": _attachment(a),
             "mandatory": a.get("assignmentStatus") == "Mandatory",
         }
-        for a in components.iterfind(f"{_q(STR, 'AttributeList')}/{_q(STR, 'Attribute')}")
+        for a in components.iterfind(
+            f"{_q(STR, 'AttributeList')}/{_q(STR, 'Attribute')}"
+        )
     ]
     return {
         "dimensions": dimensions,
         # SDMX-ML 2.1 fixes these ids; files may leave them out.
-        "time_dimension": (time.get("id") if time is not None else None) or "TIME_PERIOD",
+        "time_dimension": (time.get("id") if time is not None else None)
+        or "TIME_PERIOD",
         "attributes": attributes,
         "measure": (measure.get("id") if measure is not None else None) or "OBS_VALUE",
     }

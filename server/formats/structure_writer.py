@@ -9,8 +9,15 @@ from server.formats.xmlutil import header
 
 # REST resource -> container element of mes:Structures, in the order of the XSD.
 CONTAINERS = [
-    ("OrganisationSchemes", ("agencyscheme", "dataproviderscheme",
-                             "dataconsumerscheme", "organisationunitscheme")),
+    (
+        "OrganisationSchemes",
+        (
+            "agencyscheme",
+            "dataproviderscheme",
+            "dataconsumerscheme",
+            "organisationunitscheme",
+        ),
+    ),
     ("Dataflows", ("dataflow",)),
     ("CategorySchemes", ("categoryscheme",)),
     ("Categorisations", ("categorisation",)),
@@ -28,10 +35,8 @@ _OPEN = (
 )
 
 
-def write_structure(
-    sender: str, full: Iterable, stubs: Iterable = ()
-) -> Iterator[str]:
-    """Yield a structure message holding ``full`` artefacts whole and ``stubs`` as stubs.
+def write_structure(sender: str, full: Iterable, stubs: Iterable = ()) -> Iterator[str]:
+    """Yield a structure message with ``full`` artefacts whole and ``stubs`` as stubs.
 
     Both are store rows with ``type``, ``xml`` and ``stub_xml``.
     """

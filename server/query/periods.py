@@ -1,4 +1,4 @@
-"""SDMX time periods (SDMX 2.1 common:ObservationalTimePeriodType) and the spans they cover.
+"""SDMX time periods (SDMX 2.1 ObservationalTimePeriodType) and the spans they cover.
 
 Every period is turned into the first and last day it covers, so that periods of
 different frequencies compare as spans: ``2020-Q1`` overlaps ``2020-02`` and ``2020``.
@@ -23,7 +23,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^{_YEAR}-D(?P<n>\d{{3}})$"), "day_of_year"),
     (re.compile(rf"^{_YEAR}-(?P<m>\d{{2}})-(?P<d>\d{{2}})$"), "date"),
 ]
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"
+)
 _DURATION = re.compile(
     r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
     r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"

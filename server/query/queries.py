@@ -31,8 +31,14 @@ DATA_DETAIL = {
     "1.5": ("full",),
 }
 STANDARD_BUT_UNSUPPORTED = {
-    "detail": ("referencepartial", "allcompletestubs", "referencecompletestubs",
-               "dataonly", "serieskeysonly", "nodata"),
+    "detail": (
+        "referencepartial",
+        "allcompletestubs",
+        "referencecompletestubs",
+        "dataonly",
+        "serieskeysonly",
+        "nodata",
+    ),
     "references": ("parentsandsiblings",),
 }
 
@@ -92,7 +98,8 @@ def parse_flow_ref(text: str) -> tuple[str, str, str]:
             f"flowRef {text!r} has {len(parts)} comma-separated parts; use ID, "
             "AGENCY,ID or AGENCY,ID,VERSION"
         )
-    agency, flow_id, version = (p or d for p, d in zip(parts, (ALL, "", LATEST)))
+    defaults = (ALL, "", LATEST)
+    agency, flow_id, version = (p or d for p, d in zip(parts, defaults, strict=True))
     check_identifier("agency", agency, AGENCY_RE)
     if flow_id in ("", ALL):
         raise InvalidQuery(f"flowRef {text!r} names no dataflow id")
@@ -118,7 +125,7 @@ def parse_key(text: str, dimensions: list[str]) -> tuple[tuple[str, ...], ...] |
             "position per dimension, empty for any value"
         )
     parsed = []
-    for dimension, position in zip(dimensions, positions):
+    for dimension, position in zip(dimensions, positions, strict=True):
         codes = tuple(c for c in position.split("+") if c not in ("", "*"))
         for code in codes:
             if not CODE_RE.match(code):

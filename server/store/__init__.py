@@ -92,7 +92,9 @@ class Store:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(734211)"))
         else:  # the first write of a SQLite transaction takes the database lock
-            conn.execute(sa.delete(schema.setting).where(schema.setting.c.name == "_lock"))
+            conn.execute(
+                sa.delete(schema.setting).where(schema.setting.c.name == "_lock")
+            )
 
     def set_setting(self, conn: Connection, name: str, value: str) -> None:
         conn.execute(sa.delete(schema.setting).where(schema.setting.c.name == name))
@@ -100,7 +102,9 @@ class Store:
 
     # -- artefacts --------------------------------------------------------------
 
-    def put_artefacts(self, artefacts: list[Artefact], conn: Connection | None = None) -> int:
+    def put_artefacts(
+        self, artefacts: list[Artefact], conn: Connection | None = None
+    ) -> int:
         """Store artefacts, replacing stored ones of the same identity.
 
         Every reference must resolve, within ``artefacts`` or in the store;
@@ -132,8 +136,10 @@ class Store:
         for ref in refs:
             pk = conn.scalar(
                 sa.select(a.c.pk).where(
-                    a.c.type == ref.type, a.c.agency == ref.agency,
-                    a.c.id == ref.id, a.c.version == ref.version,
+                    a.c.type == ref.type,
+                    a.c.agency == ref.agency,
+                    a.c.id == ref.id,
+                    a.c.version == ref.version,
                 )
             )
             if pk is not None:
@@ -144,30 +150,50 @@ class Store:
         a = schema.artefact
         ref = item.ref
         values = dict(
-            is_final=item.is_final, names=json.dumps(item.names), xml=item.xml,
-            stub_xml=item.stub_xml, model=json.dumps(item.model), updated=now(),
+            is_final=item.is_final,
+            names=json.dumps(item.names),
+            xml=item.xml,
+            stub_xml=item.stub_xml,
+            model=json.dumps(item.model),
+            updated=now(),
         )
         pk = conn.scalar(
             sa.select(a.c.pk).where(
-                a.c.type == ref.type, a.c.agency == ref.agency,
-                a.c.id == ref.id, a.c.version == ref.version,
+                a.c.type == ref.type,
+                a.c.agency == ref.agency,
+                a.c.id == ref.id,
+                a.c.version == ref.version,
             )
         )
         if pk is None:
             pk = conn.execute(
-                sa.insert(a).values(type=ref.type, agency=ref.agency, id=ref.id,
-                                    version=ref.version, **values)
+                sa.insert(a).values(
+                    type=ref.type,
+                    agency=ref.agency,
+                    id=ref.id,
+                    version=ref.version,
+                    **values,
+                )
             ).inserted_primary_key[0]
         else:
             conn.execute(sa.update(a).where(a.c.pk == pk).values(**values))
-            conn.execute(sa.delete(schema.reference).where(
-                schema.reference.c.source_pk == pk))
+            conn.execute(
+                sa.delete(schema.reference).where(schema.reference.c.source_pk == pk)
+            )
         if item.references:
-            conn.execute(sa.insert(schema.reference), [
-                dict(source_pk=pk, type=r.type, agency=r.agency, id=r.id,
-                     version=r.version)
-                for r in item.references
-            ])
+            conn.execute(
+                sa.insert(schema.reference),
+                [
+                    dict(
+                        source_pk=pk,
+                        type=r.type,
+                        agency=r.agency,
+                        id=r.id,
+                        version=r.version,
+                    )
+                    for r in item.references
+                ],
+            )
 
     def find_artefacts(
         self,
@@ -186,7 +212,9 @@ class Store:
                 return self.find_artefacts(types, agencies, ids, versions, conn)
         a = schema.artefact
         query = sa.select(a)
-        types, agencies, ids, versions = (list(x) for x in (types, agencies, ids, versions))
+        types, agencies, ids, versions = (
+            list(x) for x in (types, agencies, ids, versions)
+        )
         if "all" not in types:
             query = query.where(a.c.type.in_(types))
         if "all" not in agencies:
@@ -199,7 +227,9 @@ class Store:
         rows = list(conn.execute(query))
         if "latest" in versions and "all" not in versions:
             rows = _latest(rows, keep=set(explicit))
-        return sorted(rows, key=lambda r: (r.type, r.agency, r.id, version_key(r.version)))
+        return sorted(
+            rows, key=lambda r: (r.type, r.agency, r.id, version_key(r.version))
+        )
 
     def rows_for(
         self, refs: Iterable[ArtefactRef], conn: Connection | None = None
@@ -211,10 +241,14 @@ class Store:
         a = schema.artefact
         rows = []
         for ref in refs:
-            row = conn.execute(sa.select(a).where(
-                a.c.type == ref.type, a.c.agency == ref.agency,
-                a.c.id == ref.id, a.c.version == ref.version,
-            )).first()
+            row = conn.execute(
+                sa.select(a).where(
+                    a.c.type == ref.type,
+                    a.c.agency == ref.agency,
+                    a.c.id == ref.id,
+                    a.c.version == ref.version,
+                )
+            ).first()
             if row is not None:
                 rows.append(row)
         return rows
@@ -225,10 +259,16 @@ class Store:
         found: set[ArtefactRef] = set()
         with self.engine.connect() as conn:
             for ref in refs:
-                query = sa.select(r.c.type, r.c.agency, r.c.id, r.c.version).join(
-                    a, a.c.pk == r.c.source_pk).where(
-                    a.c.type == ref.type, a.c.agency == ref.agency,
-                    a.c.id == ref.id, a.c.version == ref.version)
+                query = (
+                    sa.select(r.c.type, r.c.agency, r.c.id, r.c.version)
+                    .join(a, a.c.pk == r.c.source_pk)
+                    .where(
+                        a.c.type == ref.type,
+                        a.c.agency == ref.agency,
+                        a.c.id == ref.id,
+                        a.c.version == ref.version,
+                    )
+                )
                 found.update(_row_ref(row) for row in conn.execute(query))
         return found
 
@@ -238,10 +278,16 @@ class Store:
         found: set[ArtefactRef] = set()
         with self.engine.connect() as conn:
             for ref in refs:
-                query = sa.select(a.c.type, a.c.agency, a.c.id, a.c.version).join(
-                    r, a.c.pk == r.c.source_pk).where(
-                    r.c.type == ref.type, r.c.agency == ref.agency,
-                    r.c.id == ref.id, r.c.version == ref.version)
+                query = (
+                    sa.select(a.c.type, a.c.agency, a.c.id, a.c.version)
+                    .join(r, a.c.pk == r.c.source_pk)
+                    .where(
+                        r.c.type == ref.type,
+                        r.c.agency == ref.agency,
+                        r.c.id == ref.id,
+                        r.c.version == ref.version,
+                    )
+                )
                 found.update(_row_ref(row) for row in conn.execute(query))
         return found
 
@@ -254,19 +300,26 @@ class Store:
             raise InvalidStructure(f"data structure {ref.triple} is not in the store")
         return DataStructure.from_model(ref, json.loads(rows[0].model))
 
-    def structure_of(self, flow: sa.Row, conn: Connection | None = None) -> DataStructure:
+    def structure_of(
+        self, flow: sa.Row, conn: Connection | None = None
+    ) -> DataStructure:
         """The data structure that a dataflow row refers to."""
         model = json.loads(flow.model)
         if "structure" not in model:
-            raise InvalidStructure(f"dataflow {flow.agency}:{flow.id} names no structure")
-        return self.data_structure(ArtefactRef("datastructure", *model["structure"]), conn)
+            raise InvalidStructure(
+                f"dataflow {flow.agency}:{flow.id} names no structure"
+            )
+        return self.data_structure(
+            ArtefactRef("datastructure", *model["structure"]), conn
+        )
 
     def last_modified(self) -> str:
         """The time of the latest change to any artefact or observation."""
         with self.engine.connect() as conn:
             return max(
                 conn.scalar(sa.select(sa.func.max(schema.artefact.c.updated))) or "",
-                conn.scalar(sa.select(sa.func.max(schema.observation.c.valid_from))) or "",
+                conn.scalar(sa.select(sa.func.max(schema.observation.c.valid_from)))
+                or "",
             )
 
     # -- observations -------------------------------------------------------------
@@ -297,7 +350,8 @@ class Store:
         s, o = schema.series, schema.observation
         with self.engine.connect() as conn:
             return conn.scalar(
-                sa.select(sa.func.count()).select_from(o.join(s, s.c.pk == o.c.series_pk))
+                sa.select(sa.func.count())
+                .select_from(o.join(s, s.c.pk == o.c.series_pk))
                 .where(s.c.flow_pk == flow_pk, o.c.valid_to.is_(None))
             )
 
@@ -307,17 +361,23 @@ class Store:
 
         statement = select_statement(flow_pk, query)
         with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=2000).execute(
-                statement
-            )
+            result = conn.execution_options(
+                stream_results=True, yield_per=2000
+            ).execute(statement)
             yield from result
 
 
 class _ObservationWriter:
     """Writes observations chunk by chunk, with few statements per chunk."""
 
-    def __init__(self, conn: Connection, flow_pk: int, provider: str,
-                 dsd: DataStructure, stamp: str) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        flow_pk: int,
+        provider: str,
+        dsd: DataStructure,
+        stamp: str,
+    ) -> None:
         self.conn, self.flow_pk, self.provider = conn, flow_pk, provider
         self.dsd, self.stamp = dsd, stamp
         self.series_pks: dict[tuple[str, ...], int] = {}
@@ -340,15 +400,18 @@ class _ObservationWriter:
         o = schema.observation
         closing = [
             {"b_series": r["series_pk"], "b_period": r["period"], "b_stamp": self.stamp}
-            for r in rows if r["series_pk"] in self.existing
+            for r in rows
+            if r["series_pk"] in self.existing
         ]
         if closing:
             self.conn.execute(
-                sa.update(o).where(
+                sa.update(o)
+                .where(
                     o.c.series_pk == sa.bindparam("b_series"),
                     o.c.period == sa.bindparam("b_period"),
                     o.c.valid_to.is_(None),
-                ).values(valid_to=sa.bindparam("b_stamp")),
+                )
+                .values(valid_to=sa.bindparam("b_stamp")),
                 closing,
             )
         self.conn.execute(sa.insert(o), rows)
@@ -371,19 +434,29 @@ class _ObservationWriter:
         if found:
             self.existing.update(found.values())
             self.conn.execute(
-                sa.update(s).where(s.c.pk == sa.bindparam("b_series"))
+                sa.update(s)
+                .where(s.c.pk == sa.bindparam("b_series"))
                 .values(attributes=sa.bindparam("b_attributes")),
-                [{"b_series": pk, "b_attributes": _attributes_json(by_key[k])}
-                 for k, pk in found.items()],
+                [
+                    {"b_series": pk, "b_attributes": _attributes_json(by_key[k])}
+                    for k, pk in found.items()
+                ],
             )
         missing = [k for k in unknown if k not in found]
         if missing:
-            self.conn.execute(sa.insert(s), [
-                dict(flow_pk=self.flow_pk, provider=self.provider, key=".".join(k),
-                     attributes=_attributes_json(by_key[k]),
-                     **{f"d{i}": code for i, code in enumerate(k)})
-                for k in missing
-            ])
+            self.conn.execute(
+                sa.insert(s),
+                [
+                    dict(
+                        flow_pk=self.flow_pk,
+                        provider=self.provider,
+                        key=".".join(k),
+                        attributes=_attributes_json(by_key[k]),
+                        **{f"d{i}": code for i, code in enumerate(k)},
+                    )
+                    for k in missing
+                ],
+            )
             found.update(self._lookup(missing))
         self.series_pks.update(found)
 
@@ -391,10 +464,13 @@ class _ObservationWriter:
         s = schema.series
         found = {}
         for part in batched(keys, 500):
-            result = self.conn.execute(sa.select(s.c.pk, s.c.key).where(
-                s.c.flow_pk == self.flow_pk, s.c.provider == self.provider,
-                s.c.key.in_([".".join(k) for k in part]),
-            ))
+            result = self.conn.execute(
+                sa.select(s.c.pk, s.c.key).where(
+                    s.c.flow_pk == self.flow_pk,
+                    s.c.provider == self.provider,
+                    s.c.key.in_([".".join(k) for k in part]),
+                )
+            )
             found.update({tuple(row.key.split(".")): row.pk for row in result})
         return found
 
@@ -409,10 +485,16 @@ def _observation_row(series_pk: int, obs: Observation, stamp: str) -> dict:
     except ValueError:
         raise InvalidData(f"{obs.period!r} is not an SDMX time period") from None
     return dict(
-        series_pk=series_pk, period=obs.period, period_start=start.isoformat(),
-        period_end=end.isoformat(), value=obs.value,
-        attributes=json.dumps(obs.obs_attributes, sort_keys=True) if obs.obs_attributes else None,
-        valid_from=stamp, valid_to=None,
+        series_pk=series_pk,
+        period=obs.period,
+        period_start=start.isoformat(),
+        period_end=end.isoformat(),
+        value=obs.value,
+        attributes=json.dumps(obs.obs_attributes, sort_keys=True)
+        if obs.obs_attributes
+        else None,
+        valid_from=stamp,
+        valid_to=None,
     )
 
 
@@ -423,6 +505,8 @@ def _latest(rows: list[sa.Row], keep: set[str]) -> list[sa.Row]:
         if row.version in keep:
             kept.append(row)
         ident = (row.type, row.agency, row.id)
-        if ident not in best or version_key(row.version) > version_key(best[ident].version):
+        if ident not in best or version_key(row.version) > version_key(
+            best[ident].version
+        ):
             best[ident] = row
     return list({r.pk: r for r in [*best.values(), *kept]}.values())

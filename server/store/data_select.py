@@ -17,8 +17,12 @@ def select_statement(flow_pk: int, query: DataQuery) -> sa.Select:
     s, o = schema.series, schema.observation
     statement = (
         sa.select(
-            s.c.key, s.c.attributes.label("series_attributes"), s.c.provider,
-            o.c.period, o.c.value, o.c.attributes,
+            s.c.key,
+            s.c.attributes.label("series_attributes"),
+            s.c.provider,
+            o.c.period,
+            o.c.value,
+            o.c.attributes,
         )
         .select_from(s.join(o, o.c.series_pk == s.c.pk))
         .where(s.c.flow_pk == flow_pk, o.c.valid_to.is_(None))

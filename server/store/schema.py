@@ -34,8 +34,9 @@ artefact = sa.Table(
 reference = sa.Table(
     "artefact_reference",
     metadata,
-    sa.Column("source_pk", sa.ForeignKey("artefact.pk", ondelete="CASCADE"),
-              nullable=False),
+    sa.Column(
+        "source_pk", sa.ForeignKey("artefact.pk", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("type", sa.String(40), nullable=False),
     sa.Column("agency", sa.String(100), nullable=False),
     sa.Column("id", sa.String(200), nullable=False),
@@ -48,8 +49,9 @@ series = sa.Table(
     "series",
     metadata,
     sa.Column("pk", sa.Integer, primary_key=True),
-    sa.Column("flow_pk", sa.ForeignKey("artefact.pk", ondelete="CASCADE"),
-              nullable=False),
+    sa.Column(
+        "flow_pk", sa.ForeignKey("artefact.pk", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("provider", sa.String(300), nullable=False),
     sa.Column("key", sa.String(1000), nullable=False),
     sa.Column("attributes", sa.Text, nullable=False),  # JSON {attribute: value}
@@ -62,8 +64,9 @@ observation = sa.Table(
     "observation",
     metadata,
     sa.Column("pk", sa.Integer, primary_key=True),
-    sa.Column("series_pk", sa.ForeignKey("series.pk", ondelete="CASCADE"),
-              nullable=False),
+    sa.Column(
+        "series_pk", sa.ForeignKey("series.pk", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("period", sa.String(60), nullable=False),
     sa.Column("period_start", sa.String(10), nullable=False),  # ISO date
     sa.Column("period_end", sa.String(10), nullable=False),
