@@ -203,3 +203,13 @@ def test_pysdmx_reads_every_dataflow_with_the_desa_values(live_server, flow):
     periods = frame["TIME_PERIOD"].astype(str)
     found = dict(zip(zip(keys, periods, strict=True), values, strict=True))
     _same(found, _expected(flow))
+
+
+def test_sdmx1_builds_a_key_from_a_dict_with_the_dataflow_structure(sdmx1_client):
+    message = sdmx1_client.data(
+        "DF_IMS2020_SEX",
+        key={"REF_AREA": "840", "SEX": "F", "AGE": "_T"},
+        params={"startPeriod": "2020"},
+    )
+    values = sdmx.to_pandas(message).reset_index()
+    assert values["value"].tolist() == [26153840]
