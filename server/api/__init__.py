@@ -17,13 +17,14 @@ ERROR_CONTENT_TYPE = "application/xml; charset=utf-8"
 
 def init_app(app: Flask) -> None:
     """Register the REST 1.5 blueprint and the error handlers."""
+    from server.api import http
     from server.api.rest15 import blueprint
 
     app.register_blueprint(blueprint, url_prefix="/rest")
+    http.init_app(app)
     app.register_error_handler(SdmxError, _sdmx_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.after_request(_common_headers)
 
 
 def error_response(status: int, code: int, message: str) -> Response:
@@ -59,9 +60,3 @@ def _http_error(error: HTTPException) -> Response:
 def _unexpected_error(error: Exception) -> Response:
     log.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
     return error_response(500, 500, "internal server error; the failure was logged")
-
-
-def _common_headers(response: Response) -> Response:
-    response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    response.headers.setdefault("Vary", "Accept, Accept-Encoding")
-    return response

@@ -87,6 +87,29 @@ class Store:
             sa.select(schema.setting.c.value).where(schema.setting.c.name == name)
         )
 
+    def change_marker(self) -> tuple[str, str]:
+        """The store's change counter and the time of its last change.
+
+        Every write bumps both in its own transaction, so a response built from
+        the store can be validated (ETag, Last-Modified) without scanning it.
+        """
+        with self.engine.connect() as conn:
+            rows = dict(
+                conn.execute(
+                    sa.select(schema.setting.c.name, schema.setting.c.value).where(
+                        schema.setting.c.name.in_(["change_counter", "change_time"])
+                    )
+                ).all()
+            )
+        return rows.get("change_counter", "0"), rows.get(
+            "change_time", "1970-01-01T00:00:00+00:00"
+        )
+
+    def _record_change(self, conn: Connection) -> None:
+        counter = int(self.get_setting("change_counter", conn) or 0) + 1
+        self.set_setting(conn, "change_counter", str(counter))
+        self.set_setting(conn, "change_time", now())
+
     def lock(self, conn: Connection) -> None:
         """Take the store-wide write lock until ``conn``'s transaction ends."""
         if conn.dialect.name == "postgresql":
@@ -128,6 +151,7 @@ class Store:
             )
         for item in artefacts:
             self._put_one(item, conn)
+        self._record_change(conn)
         return len(artefacts)
 
     def _existing(self, refs: set[ArtefactRef], conn: Connection) -> set[ArtefactRef]:
@@ -313,15 +337,6 @@ class Store:
             ArtefactRef("datastructure", *model["structure"]), conn
         )
 
-    def last_modified(self) -> str:
-        """The time of the latest change to any artefact or observation."""
-        with self.engine.connect() as conn:
-            return max(
-                conn.scalar(sa.select(sa.func.max(schema.artefact.c.updated))) or "",
-                conn.scalar(sa.select(sa.func.max(schema.observation.c.valid_from)))
-                or "",
-            )
-
     # -- observations -------------------------------------------------------------
 
     def write_observations(
@@ -344,6 +359,7 @@ class Store:
         writer = _ObservationWriter(conn, flow.pk, provider, dsd, now())
         for chunk in batched(observations, _CHUNK):
             writer.write(chunk)
+        self._record_change(conn)
         return writer.count
 
     def count_observations(self, flow_pk: int) -> int:

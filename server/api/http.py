@@ -1,0 +1,121 @@
+"""HTTP done properly (SDMX-REST 1.5 section 4.6, 2.x tips): validators, conditional
+requests, compression, CORS and URL limits, applied to every response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from flask import Flask, Response, current_app, request
+from werkzeug.http import parse_accept_header
+
+from server.errors import SdmxError
+
+# Content-Encoding -> zlib window bits of the stream that encoding names.
+ENCODINGS = {"gzip": 31, "deflate": 15}
+EXPOSED = "Content-Type, Content-Language, ETag, Last-Modified, Vary"
+
+
+class UriTooLong(SdmxError):
+    """The request URI is longer than this service accepts."""
+
+    status = 414
+    code = 414
+
+
+def init_app(app: Flask) -> None:
+    """Register the checks and header rules on every request and response."""
+    app.config.setdefault("MAX_URL_LENGTH", 4096)
+    app.before_request(_check_url_length)
+    app.after_request(_finish)
+
+
+def _check_url_length() -> None:
+    length = len(request.full_path)
+    limit = current_app.config["MAX_URL_LENGTH"]
+    if length > limit:
+        raise UriTooLong(
+            f"the request URI has {length} characters, more than the {limit} this "
+            "service accepts; split the key into several queries or use wildcards"
+        )
+
+
+def _finish(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    response.headers["Vary"] = "Accept, Accept-Encoding, Accept-Language"
+    if response.status_code != 200 or request.method not in ("GET", "HEAD"):
+        return response
+    _validators(response)
+    if _not_modified(response):
+        return _answer_not_modified(response)
+    return _compress(response)
+
+
+def _validators(response: Response) -> None:
+    """ETag and Last-Modified from the store's change counter."""
+    store = current_app.extensions["store"]
+    version, changed = store.change_marker()
+    tag = hashlib.sha256(
+        f"{version}|{request.full_path}|{response.content_type}".encode()
+    ).hexdigest()[:32]
+    response.set_etag(tag)
+    response.last_modified = datetime.fromisoformat(changed)
+
+
+def _not_modified(response: Response) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains(response.get_etag()[0])
+    since = request.if_modified_since
+    return (
+        since is not None
+        and response.last_modified is not None
+        and (response.last_modified.replace(microsecond=0) <= since)
+    )
+
+
+def _answer_not_modified(response: Response) -> Response:
+    answer = Response(status=304)
+    for header in (
+        "ETag",
+        "Last-Modified",
+        "Vary",
+        "Access-Control-Allow-Origin",
+        "Access-Control-Expose-Headers",
+    ):
+        if header in response.headers:
+            answer.headers[header] = response.headers[header]
+    response.close()
+    return answer
+
+
+def _compress(response: Response) -> Response:
+    accepted = parse_accept_header(request.headers.get("Accept-Encoding"))
+    encoding = next(
+        (
+            e
+            for e, q in sorted(accepted, key=lambda item: -item[1])
+            if e in ENCODINGS and q > 0
+        ),
+        None,
+    )
+    if encoding is None or request.method == "HEAD":
+        return response
+    response.response = _compressed(response.response, ENCODINGS[encoding])
+    response.headers["Content-Encoding"] = encoding
+    response.headers.pop("Content-Length", None)
+    response.direct_passthrough = False
+    return response
+
+
+def _compressed(chunks: Iterable[bytes | str], wbits: int) -> Iterator[bytes]:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    for chunk in chunks:
+        data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        compressed = compressor.compress(data)
+        if compressed:
+            yield compressed
+    yield compressor.flush()
