@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from server.formats.structure_reader import read_structure_message
 from server.store import Store
+from server.validation import validated
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,10 @@ def _load_desa(store: Store, conn: sa.Connection, folder: Path) -> None:
         flow = rows[0]
         dsd = store.structure_of(flow, conn)
         started = time.monotonic()
-        count = store.write_observations(
-            flow, dsd, DESA_PROVIDER, desa.load(flow_id, folder), conn
+        observations = validated(
+            desa.load(flow_id, folder), dsd, store.code_sets(dsd, conn)
         )
+        count = store.write_observations(flow, dsd, DESA_PROVIDER, observations, conn)
         log.info(
             "Loaded %s: %d observations in %.1f s",
             flow_id,

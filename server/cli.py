@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -18,6 +19,7 @@ from server.formats.structure_reader import read_structure_message
 from server.model import ArtefactRef, DataStructure
 from server.store import Store
 from server.store_ext import get_store
+from server.validation import validated
 
 log = logging.getLogger(__name__)
 
@@ -28,20 +30,29 @@ def init_app(app: Flask) -> None:
 
 @click.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--provider",
+    default=None,
+    metavar="AGENCY:ID",
+    help="Data provider of data files whose message names none "
+    f"(default {DESA_PROVIDER}), e.g. UNDESA:NSO_DEU.",
+)
 @with_appcontext
-def load_command(paths: tuple[str, ...]) -> None:
+def load_command(paths: tuple[str, ...], provider: str | None) -> None:
     """Load SDMX-ML structure messages and SDMX-ML or SDMX-CSV data files.
 
     Files are loaded in the order given, each in one transaction: a file that fails
     leaves nothing behind, and the command stops there. Data goes to the dataflow
     the message names, or to the one dataflow using the data structure it names,
-    as provided by the data provider the message header names, else UNDESA:DESA_PD.
+    as provided by the data provider the message header names, else by --provider,
+    else UNDESA:DESA_PD. Codes must be in their codelists and mandatory attributes
+    present (in the message or already stored), or nothing from the file is stored.
     """
     store = get_store()
     for path in paths:
         name = Path(path).name
         try:
-            summary = _load_file(store, path)
+            summary = _load_file(store, path, provider or DESA_PROVIDER)
         except SdmxError as error:
             raise click.ClickException(
                 f"{name}: {error.message}. Nothing from this file was stored."
@@ -49,14 +60,14 @@ def load_command(paths: tuple[str, ...]) -> None:
         click.echo(f"{name}: {summary}")
 
 
-def _load_file(store: Store, path: str) -> str:
+def _load_file(store: Store, path: str, default_provider: str) -> str:
     if message_format(path) == "structure":
         count = store.put_artefacts(read_structure_message(path))
         return f"{count} artefacts loaded"
-    return _load_data(store, path)
+    return _load_data(store, path, default_provider)
 
 
-def _load_data(store: Store, path: str) -> str:
+def _load_data(store: Store, path: str, default_provider: str) -> str:
     """Write every data set of a data message in one transaction; summarise."""
     counts: dict[str, int] = {}
     with store.engine.begin() as conn:
@@ -65,9 +76,17 @@ def _load_data(store: Store, path: str) -> str:
         for number, dataset in enumerate(read_data(path, flows.structure), start=1):
             _check_action(dataset, number)
             flow = flows.flow(dataset.structure)
-            provider = dataset.provider or DESA_PROVIDER
+            provider = dataset.provider or default_provider
+            observations = validated(
+                dataset.observations,
+                dataset.dsd,
+                store.code_sets(dataset.dsd, conn),
+                functools.partial(
+                    store.stored_series_attributes, conn, flow.pk, provider
+                ),
+            )
             count = store.write_observations(
-                flow, dataset.dsd, provider, dataset.observations, conn
+                flow, dataset.dsd, provider, observations, conn
             )
             target = f"dataflow {flow.agency}:{flow.id}({flow.version}) as {provider}"
             counts[target] = counts.get(target, 0) + count

@@ -553,7 +553,32 @@ def stored(app) -> int:
         return store.count_observations(flow.pk)
 
 
-@pytest.mark.parametrize("name", [p.values[0] for p in BIS_FORMATS])
+# The BIS SDMX-CSV 1.0 sample leaves out the series attributes that the DSD makes
+# mandatory; it loads only over series that already carry them.
+CSV_WITHOUT_MANDATORY = "bis_der_sdmx_csv_1.0.csv"
+
+
+def test_load_refuses_data_without_mandatory_attributes(bis_app):
+    result = load(bis_app, BIS / CSV_WITHOUT_MANDATORY)
+
+    assert result.exit_code == 1
+    assert "mandatory attribute UNIT_MEASURE is missing" in result.output
+    assert "nothing was stored" in result.output
+    assert stored(bis_app) == 0
+
+
+def test_load_keeps_stored_attributes_that_a_message_leaves_out(bis_app):
+    assert load(bis_app, BIS / "bis_der_generic_series.xml").exit_code == 0
+    result = load(bis_app, BIS / CSV_WITHOUT_MANDATORY)
+
+    assert result.exit_code == 0, result.output
+    body = bis_app.test_client().get(BIS_FLOW).data.decode()
+    assert 'id="UNIT_MEASURE"' in body
+
+
+@pytest.mark.parametrize(
+    "name", [p.values[0] for p in BIS_FORMATS if p.values[0] != CSV_WITHOUT_MANDATORY]
+)
 def test_load_stores_each_bis_data_format(bis_app, name):
     result = load(bis_app, BIS / name)
 

@@ -208,17 +208,80 @@ def test_json_data_is_406_until_supported(client):
 
 
 @pytest.mark.parametrize(
-    "parameter",
-    [
-        "updatedAfter=2020-01-01T00:00:00",
-        "lastNObservations=1",
-        "includeHistory=true",
-        "detail=serieskeysonly",
-    ],
+    "parameter", ["includeHistory=true", "dimensionAtObservation=AllDimensions"]
 )
 def test_unsupported_data_parameters_are_501(client, parameter):
     response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?{parameter}")
     assert_sdmx_error(response, 501, 501)
+
+
+USA_BY_SEX = "A.MIG_STOCK.840.._T._T._T"
+
+
+@pytest.mark.parametrize(
+    ("query", "periods"),
+    [
+        ("lastNObservations=1", {"2020"}),
+        ("firstNObservations=2", {"1990", "1995"}),
+        ("firstNObservations=1&lastNObservations=1", {"1990", "2020"}),
+        ("lastNObservations=2&startPeriod=2000&endPeriod=2010", {"2005", "2010"}),
+    ],
+)
+def test_first_and_last_n_observations_per_series(client, query, periods):
+    found = values(client, f"/rest/data/DF_IMS2020_SEX/{USA_BY_SEX}?{query}")
+    by_series: dict[str, set[str]] = {}
+    for key, period in found:
+        by_series.setdefault(key, set()).add(period)
+    assert len(by_series) == 3
+    assert all(p == periods for p in by_series.values())
+
+
+def test_detail_serieskeysonly_gives_series_without_observations(client):
+    response = client.get(
+        f"/rest/data/DF_IMS2020_SEX/{USA_BY_SEX}?detail=serieskeysonly"
+    )
+    root = assert_valid_sdmx_ml(response.data)
+    series = list(root.iter(f"{{{NS['gen']}}}Series"))
+    assert len(series) == 3
+    assert list(root.iter(f"{{{NS['gen']}}}Obs")) == []
+    assert list(root.iter(f"{{{NS['gen']}}}Attributes")) == []
+
+
+def test_detail_nodata_keeps_series_attributes(client):
+    response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?detail=nodata")
+    root = assert_valid_sdmx_ml(response.data)
+    assert list(root.iter(f"{{{NS['gen']}}}Obs")) == []
+    ids = {v.get("id") for v in root.iterfind(".//gen:Attributes/gen:Value", NS)}
+    assert {"UNIT_MEASURE", "UNIT_MULT"} <= ids
+
+
+def test_detail_dataonly_drops_attributes(client):
+    found = values(client, f"/rest/data/DF_IMS2020_SEX/{USA}?detail=dataonly")
+    assert found[(USA, "2020")] == ("50632836", {})
+
+
+def test_updated_after_returns_what_changed_since(client):
+    found = values(client, f"/rest/data/DF_IMS2020_SEX/{USA}?updatedAfter=2001-01-01")
+    assert found[(USA, "2020")][0] == "50632836"
+    response = client.get(
+        f"/rest/data/DF_IMS2020_SEX/{USA}?updatedAfter=2999-01-01T00:00:00%2B01:00"
+    )
+    assert_sdmx_error(response, 404, 100)
+
+
+@pytest.mark.parametrize(
+    ("query", "phrase"),
+    [
+        ("firstNObservations=0", "firstNObservations"),
+        ("lastNObservations=x", "lastNObservations"),
+        ("updatedAfter=yesterday", "updatedAfter"),
+        ("includeHistory=maybe", "includeHistory"),
+        ("detail=everything", "detail"),
+    ],
+)
+def test_bad_data_parameter_values_are_400(client, query, phrase):
+    response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?{query}")
+    assert_sdmx_error(response, 400, 140, phrase)
 
 
 def _codes(client, dsd) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ from server.formats.media import negotiate
 from server.formats.structure_reader import ELEMENT_OF_RESOURCE
 from server.formats.structure_writer import write_structure
 from server.model import ArtefactRef
+from server.query import parameters
 from server.query.periods import parse_period_parameter
 from server.query.queries import (
     AGENCY_RE,
@@ -245,6 +246,7 @@ def parse_data_query(segments: list[str], dimensions_of) -> DataQuery:
         )
     agency, flow_id, version = parse_flow_ref(segments[0])
     _unsupported_data_parameters()
+    args = request.args
     start = end = None
     if "startPeriod" in request.args:
         start = parse_period_parameter("startPeriod", request.args["startPeriod"])[0]
@@ -266,22 +268,25 @@ def parse_data_query(segments: list[str], dimensions_of) -> DataQuery:
         start=start,
         end=end,
         raw_key=raw_key,
+        first_n=parameters.positive_int(
+            "firstNObservations", args.get("firstNObservations")
+        ),
+        last_n=parameters.positive_int(
+            "lastNObservations", args.get("lastNObservations")
+        ),
+        updated_after=parameters.utc_instant("updatedAfter", args.get("updatedAfter")),
+        detail=args.get("detail", "full"),
     )
 
 
 def _unsupported_data_parameters() -> None:
     args = request.args
-    unsupported = {
-        "updatedAfter": "updatedAfter (changes since a time)",
-        "firstNObservations": "firstNObservations",
-        "lastNObservations": "lastNObservations",
-    }
-    for name, label in unsupported.items():
-        if name in args:
-            raise NotImplementedFeature(f"{label} is not supported yet")
     _check_choice("detail", args.get("detail", "full"), DATA_DETAIL[API])
-    if args.get("includeHistory", "false") not in ("false", "0"):
-        raise NotImplementedFeature("includeHistory is not supported yet")
+    if parameters.boolean("includeHistory", args.get("includeHistory")):
+        raise NotImplementedFeature(
+            "includeHistory is not supported yet: past versions are kept in the "
+            "store but not yet served"
+        )
     if args.get("dimensionAtObservation", "TIME_PERIOD") != "TIME_PERIOD":
         raise NotImplementedFeature(
             "dimensionAtObservation other than TIME_PERIOD is not supported yet"

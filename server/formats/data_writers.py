@@ -54,13 +54,10 @@ def _series(rows: Iterable) -> Iterator[tuple[str, dict, list]]:
             current_key = ident
             current_attrs = json.loads(row.series_attributes or "{}")
             observations = []
-        observations.append(
-            (
-                row.period,
-                row.value,
-                json.loads(row.attributes) if row.attributes else {},
-            )
-        )
+        if row.period is None:  # a series without observations
+            continue
+        attributes = json.loads(row.attributes) if row.attributes else {}
+        observations.append((row.period, row.value, attributes))
     if current_key is not None:
         yield current_key[0], current_attrs, observations
 
@@ -184,6 +181,9 @@ def write_csv10(message: DataMessage, rows: Iterable) -> Iterator[str]:
     flow = message.flow.triple
     for index, (key, series_attrs, observations) in enumerate(_series(rows)):
         codes = key.split(".")
+        if not observations:  # serieskeysonly, nodata
+            series_values = (series_attrs.get(a, "") for a in attributes)
+            writer.writerow([flow, *codes, "", "", *series_values])
         for period, value, obs_attrs in observations:
             merged = {**series_attrs, **obs_attrs}
             shown = "" if value is None else format_value(value)

@@ -170,6 +170,8 @@ def _copy(element: etree._Element) -> etree._Element:
 def _model(resource: str, element: etree._Element) -> dict:
     if resource == "datastructure":
         return _dsd_model(element)
+    if resource == "codelist":
+        return {"codes": [c.get("id") for c in element.iterfind(_q(STR, "Code"))]}
     if resource == "dataflow":
         ref = element.find(f"{_q(STR, 'Structure')}/Ref")
         if ref is None:

@@ -28,16 +28,13 @@ STRUCTURE_REFERENCES = {
     "1.5": ("none", "parents", "children", "descendants", "all"),
 }
 DATA_DETAIL = {
-    "1.5": ("full",),
+    "1.5": ("full", "dataonly", "serieskeysonly", "nodata"),
 }
 STANDARD_BUT_UNSUPPORTED = {
     "detail": (
         "referencepartial",
         "allcompletestubs",
         "referencecompletestubs",
-        "dataonly",
-        "serieskeysonly",
-        "nodata",
     ),
     "references": ("parentsandsiblings",),
 }
@@ -68,6 +65,10 @@ class DataQuery:
     start: date | None = None
     end: date | None = None
     raw_key: str = ALL
+    first_n: int | None = None
+    last_n: int | None = None
+    updated_after: str | None = None  # UTC, ISO 8601 with microseconds
+    detail: str = "full"
     params: dict[str, str] = field(default_factory=dict)
 
 

@@ -324,6 +324,39 @@ class Store:
             raise InvalidStructure(f"data structure {ref.triple} is not in the store")
         return DataStructure.from_model(ref, json.loads(rows[0].model))
 
+    def code_sets(
+        self, dsd: DataStructure, conn: Connection | None = None
+    ) -> dict[str, frozenset[str]]:
+        """Allowed code ids of each coded component of ``dsd``, from its codelists."""
+        sets = {}
+        for component in [*dsd.dimensions, *dsd.attributes]:
+            if component.codelist is not None:
+                sets[component.id] = self.code_ids(component.codelist, conn)
+        return sets
+
+    def code_ids(
+        self, ref: ArtefactRef, conn: Connection | None = None
+    ) -> frozenset[str]:
+        """The code ids of a stored codelist (empty if it is not stored)."""
+        rows = self.rows_for([ref], conn)
+        if not rows:
+            return frozenset()
+        return frozenset(json.loads(rows[0].model).get("codes", ()))
+
+    def stored_series_attributes(
+        self, conn: Connection, flow_pk: int, provider: str, key: tuple[str, ...]
+    ) -> dict[str, str]:
+        """The attributes stored for one series, empty if it is not stored."""
+        s = schema.series
+        text = conn.scalar(
+            sa.select(s.c.attributes).where(
+                s.c.flow_pk == flow_pk,
+                s.c.provider == provider,
+                s.c.key == ".".join(key),
+            )
+        )
+        return json.loads(text) if text else {}
+
     def structure_of(
         self, flow: sa.Row, conn: Connection | None = None
     ) -> DataStructure:
@@ -446,16 +479,24 @@ class _ObservationWriter:
         if not unknown:
             return
         s = schema.series
-        found = self._lookup(unknown)
-        if found:
+        stored = self._lookup(unknown)
+        found = {key: pk for key, (pk, _) in stored.items()}
+        if stored:
+            # Attributes a message leaves out keep their stored values (merge).
             self.existing.update(found.values())
             self.conn.execute(
                 sa.update(s)
                 .where(s.c.pk == sa.bindparam("b_series"))
                 .values(attributes=sa.bindparam("b_attributes")),
                 [
-                    {"b_series": pk, "b_attributes": _attributes_json(by_key[k])}
-                    for k, pk in found.items()
+                    {
+                        "b_series": pk,
+                        "b_attributes": json.dumps(
+                            {**json.loads(old), **by_key[k].series_attributes},
+                            sort_keys=True,
+                        ),
+                    }
+                    for k, (pk, old) in stored.items()
                 ],
             )
         missing = [k for k in unknown if k not in found]
@@ -473,21 +514,26 @@ class _ObservationWriter:
                     for k in missing
                 ],
             )
-            found.update(self._lookup(missing))
+            found.update({k: pk for k, (pk, _) in self._lookup(missing).items()})
         self.series_pks.update(found)
 
-    def _lookup(self, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    def _lookup(
+        self, keys: list[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], tuple[int, str]]:
+        """Stored series of these keys: their pk and attributes (JSON)."""
         s = schema.series
         found = {}
         for part in batched(keys, 500):
             result = self.conn.execute(
-                sa.select(s.c.pk, s.c.key).where(
+                sa.select(s.c.pk, s.c.key, s.c.attributes).where(
                     s.c.flow_pk == self.flow_pk,
                     s.c.provider == self.provider,
                     s.c.key.in_([".".join(k) for k in part]),
                 )
             )
-            found.update({tuple(row.key.split(".")): row.pk for row in result})
+            found.update(
+                {tuple(row.key.split(".")): (row.pk, row.attributes) for row in result}
+            )
         return found
 
 

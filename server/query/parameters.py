@@ -1,0 +1,48 @@
+"""Parsing of data query parameters (SDMX-REST 1.5 section 4.4, 2.x data.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from server.errors import InvalidQuery
+
+
+def positive_int(name: str, text: str | None) -> int | None:
+    """An integer of at least 1, or None when the parameter is absent."""
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidQuery(f"{name}={text!r} must be a whole number of 1 or more")
+    return int(text)
+
+
+def boolean(name: str, text: str | None) -> bool:
+    """``true``/``false`` (also 1/0), False when absent."""
+    if text is None:
+        return False
+    if text.lower() in ("true", "1"):
+        return True
+    if text.lower() in ("false", "0"):
+        return False
+    raise InvalidQuery(f"{name}={text!r} must be true or false")
+
+
+def utc_instant(name: str, text: str | None) -> str | None:
+    """A dateTime (or date) as the store keeps instants: UTC, ISO 8601, µs.
+
+    A value without a time zone is read as UTC; ``+`` sent unencoded arrives as a
+    space and is read back as ``+``.
+    """
+    if text is None:
+        return None
+    cleaned = text.strip().replace(" ", "+").replace("Z", "+00:00")
+    try:
+        instant = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidQuery(
+            f"{name}={text!r} is not an ISO 8601 date or dateTime; use e.g. "
+            "2020-01-31 or 2020-01-31T12:00:00Z (percent-encode '+' as %2B)"
+        ) from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,106 @@
+"""Rules that data must meet before it is stored (SDMX 2.1 section 2, data validation).
+
+Each rule looks at observations one by one; errors are collected, capped, and
+raised together at the end, so that one run reports every fault of a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from server.errors import InvalidData
+from server.model import DataStructure, Observation
+
+MAX_REPORTED = 50
+
+
+@dataclass
+class Report:
+    """Errors found so far, the first ``MAX_REPORTED`` kept in full."""
+
+    errors: list[str] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, message: str) -> None:
+        self.total += 1
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(message)
+
+    def raise_if_any(self) -> None:
+        if not self.total:
+            return
+        more = self.total - len(self.errors)
+        listed = "; ".join(self.errors)
+        suffix = f"; and {more} more" if more else ""
+        raise InvalidData(
+            f"{self.total} error(s) in the data, nothing was stored: {listed}{suffix}"
+        )
+
+
+def validated(
+    observations: Iterable[Observation],
+    dsd: DataStructure,
+    codes: dict[str, frozenset[str]],
+    stored_series_attributes: Callable[[tuple[str, ...]], dict[str, str]] | None = None,
+) -> Iterator[Observation]:
+    """Yield the observations, checking codes and mandatory attributes on the way.
+
+    Args:
+        observations: what a reader or loader produced.
+        dsd: the data structure they belong to.
+        codes: allowed code ids per coded component id.
+        stored_series_attributes: gives the attributes already stored for a series
+            key; they count as present for the mandatory-attribute rule.
+
+    Raises:
+        InvalidData: after the last observation, listing every error found.
+    """
+    report = Report()
+    series_level = [
+        a.id for a in dsd.attributes if a.mandatory and a.attachment != "Observation"
+    ]
+    obs_level = [
+        a.id for a in dsd.attributes if a.mandatory and a.attachment == "Observation"
+    ]
+    stored = stored_series_attributes or (lambda key: {})
+    checked: set[tuple[str, ...]] = set()
+    for number, obs in enumerate(observations, start=1):
+        if obs.key not in checked:
+            checked.add(obs.key)
+            _check_key(obs, dsd, codes, report, number)
+            present = {**stored(obs.key), **obs.series_attributes}
+            _check_mandatory(obs, series_level, present, report, number)
+            for attribute, value in obs.series_attributes.items():
+                _check_code(attribute, value, codes, report, number, obs)
+        _check_mandatory(obs, obs_level, obs.obs_attributes, report, number)
+        for attribute, value in obs.obs_attributes.items():
+            _check_code(attribute, value, codes, report, number, obs)
+        yield obs
+    report.raise_if_any()
+
+
+def _where(number: int, obs: Observation) -> str:
+    return f"observation {number} (series {'.'.join(obs.key)}, period {obs.period})"
+
+
+def _check_key(obs, dsd, codes, report: Report, number: int) -> None:
+    for dimension, code in zip(dsd.dimension_ids, obs.key, strict=False):
+        _check_code(dimension, code, codes, report, number, obs)
+
+
+def _check_code(component, value, codes, report: Report, number: int, obs) -> None:
+    allowed = codes.get(component)
+    if allowed is not None and value not in allowed:
+        report.add(
+            f"{_where(number, obs)}: {component} {value!r} is not a code of its "
+            "codelist"
+        )
+
+
+def _check_mandatory(obs, required, present, report: Report, number: int) -> None:
+    for attribute in required:
+        if attribute not in present:
+            report.add(
+                f"{_where(number, obs)}: mandatory attribute {attribute} is missing"
+            )
