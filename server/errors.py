@@ -72,3 +72,10 @@ class InvalidData(SdmxError):
 
     status = 422
     code = 150
+
+
+class Conflict(SdmxError):
+    """The change would break a rule of versioning or a reference (409)."""
+
+    status = 409
+    code = 150

@@ -54,7 +54,10 @@ def _http_error(error: HTTPException) -> Response:
         else f"{error.name}: {error.description}"
     )
     code = {404: 100, 413: 510}.get(status, 140 if status < 500 else 500)
-    return error_response(status, code, message)
+    response = error_response(status, code, message)
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
 
 
 def _unexpected_error(error: Exception) -> Response:

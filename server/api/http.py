@@ -17,6 +17,10 @@ from server.errors import SdmxError
 # Content-Encoding -> zlib window bits of the stream that encoding names.
 ENCODINGS = {"gzip": 31, "deflate": 15}
 EXPOSED = "Content-Type, Content-Language, ETag, Last-Modified, Vary"
+ALLOWED_HEADERS = (
+    "Accept, Accept-Encoding, Accept-Language, If-None-Match, If-Modified-Since, "
+    "Authorization, Content-Type"
+)
 
 
 class UriTooLong(SdmxError):
@@ -47,6 +51,11 @@ def _finish(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
     response.headers["Vary"] = "Accept, Accept-Encoding, Accept-Language"
+    if request.method == "OPTIONS":  # CORS preflight
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "86400"
+        return response
     if response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
     _validators(response)

@@ -76,7 +76,9 @@ DATA_PARAMETERS = {
 STRUCTURE_PARAMETERS = {"detail", "references", "format"}
 
 
-@blueprint.route("/", defaults={"path": ""}, methods=["GET", "HEAD"])
+@blueprint.route(
+    "/", defaults={"path": ""}, methods=["GET", "HEAD"], strict_slashes=False
+)
 @blueprint.route("/<path:path>", methods=["GET", "HEAD"], strict_slashes=False)
 def dispatch(path: str) -> Response:
     """Route a REST 1.5 path by its first segment."""
@@ -87,6 +89,11 @@ def dispatch(path: str) -> Response:
             "/rest/data/{flowRef}/{key}/{providerRef}"
         )
     resource, rest = segments[0], segments[1:]
+    if resource == "v2":
+        raise NotImplementedFeature(
+            "SDMX-REST 2.x (/rest/v2) is not served yet; use the REST 1.5 queries "
+            "under /rest"
+        )
     if resource == "data":
         return data_query(rest)
     if resource in NOT_YET:
@@ -102,6 +109,14 @@ def dispatch(path: str) -> Response:
 
 
 def _check_parameters(allowed: set[str]) -> None:
+    repeated = sorted(
+        name for name in request.args if len(request.args.getlist(name)) > 1
+    )
+    if repeated:
+        raise InvalidQuery(
+            f"query parameter(s) {', '.join(repeated)} given more than once; give "
+            "each parameter once"
+        )
     unknown = sorted(set(request.args) - allowed)
     if unknown:
         raise InvalidQuery(
@@ -132,7 +147,11 @@ def parse_structure_query(resource: str, segments: list[str]) -> StructureQuery:
     if references not in STRUCTURE_REFERENCES[API] and (
         references not in STRUCTURE_RESOURCES or references == "structure"
     ):
-        _check_choice("references", references, STRUCTURE_REFERENCES[API])
+        _check_choice(
+            "references",
+            references,
+            (*STRUCTURE_REFERENCES[API], *sorted(STRUCTURE_RESOURCES - {"structure"})),
+        )
     versions = _segment(segments, 2, LATEST)
     version_values = tuple(
         v if v in (ALL, LATEST) else _check_version(v) for v in versions.split("+")
@@ -155,7 +174,7 @@ def parse_structure_query(resource: str, segments: list[str]) -> StructureQuery:
 
 
 def _check_version(version: str) -> str:
-    if not VERSION_RE.match(version):
+    if not VERSION_RE.fullmatch(version):
         raise InvalidQuery(
             f"version {version!r} is not valid; use a version such as 1.0, 'latest' "
             "or 'all'"
@@ -314,14 +333,32 @@ def data_query(segments: list[str]) -> Response:
     rows = store.select_observations(flow.pk, query)
     first = next(rows, None)
     if first is None:
-        raise NoResults(
-            f"no data for key {query.raw_key} in dataflow {flow.agency},{flow.id},"
-            f"{flow.version} within the requested periods"
-        )
+        raise NoResults(_no_data_message(store, query, flow, dsd))
     message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
     writer = DATA_WRITERS[media.writer]
     body = _encode(writer(message, chain([first], rows)))
     return Response(body, content_type=media.content_type)
+
+
+def _no_data_message(store, query: DataQuery, flow, dsd) -> str:
+    """Say that nothing matched, and why when a code is not in its codelist."""
+    message = (
+        f"no data for key {query.raw_key} in dataflow {flow.agency},{flow.id},"
+        f"{flow.version} within the requested periods and providers"
+    )
+    codes = store.code_sets(dsd)
+    unknown = [
+        f"{dimension} {code!r}"
+        for dimension, wanted in zip(dsd.dimension_ids, query.key or (), strict=False)
+        for code in wanted
+        if dimension in codes and code not in codes[dimension]
+    ]
+    if unknown:
+        message += (
+            f"; {', '.join(unknown[:10])} not in the codelist of the dimension "
+            "(list the codes at /rest/datastructure/…?references=children)"
+        )
+    return message
 
 
 def _encode(chunks: Iterator[str]) -> Iterator[bytes]:

@@ -10,7 +10,9 @@ from lxml import etree
 
 from server.errors import InvalidStructure
 from server.formats.ns import COM, MES, STR, XML_LANG
+from server.formats.schemas import message_schema_21
 from server.model import Artefact, ArtefactRef
+from server.store.schema import MAX_DIMENSIONS
 
 # SDMX-ML element name of a maintainable artefact -> REST resource name.
 RESOURCE_OF_ELEMENT = {
@@ -64,14 +66,26 @@ def _q(ns: str, name: str) -> str:
 
 
 def read_structure_message(source: str | IO[bytes]) -> list[Artefact]:
-    """Parse a structure message and return its maintainable artefacts."""
+    """Parse a structure message and return its maintainable artefacts.
+
+    The message must be valid against the official SDMX-ML 2.1 schemas, so that
+    everything stored can be served valid again.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        root = etree.parse(source).getroot()
+        root = etree.parse(source, parser).getroot()
     except etree.XMLSyntaxError as error:
         raise InvalidStructure(f"not well-formed XML: {error}") from None
     if root.tag != _q(MES, "Structure"):
         raise InvalidStructure(
             f"expected an SDMX-ML 2.1 Structure message, found {root.tag}"
+        )
+    schema = message_schema_21()
+    if not schema.validate(root):
+        error = schema.error_log.last_error
+        raise InvalidStructure(
+            f"the structure message is not valid SDMX-ML 2.1 (line {error.line}): "
+            f"{error.message}"
         )
     structures = root.find(_q(MES, "Structures"))
     if structures is None:
@@ -203,12 +217,13 @@ def _dsd_model(element: etree._Element) -> dict:
     components = element.find(_q(STR, "DataStructureComponents"))
     if components is None:
         raise InvalidStructure(f"data structure {element.get('id')} has no components")
-    dimensions = [
-        {"id": d.get("id"), "codelist": _enumeration(d)}
-        for d in components.iterfind(
-            f"{_q(STR, 'DimensionList')}/{_q(STR, 'Dimension')}"
+    listed = components.iterfind(f"{_q(STR, 'DimensionList')}/{_q(STR, 'Dimension')}")
+    dimensions = [{"id": d.get("id"), "codelist": _enumeration(d)} for d in listed]
+    if len(dimensions) > MAX_DIMENSIONS:
+        raise InvalidStructure(
+            f"data structure {element.get('id')} has {len(dimensions)} dimensions; "
+            f"this server stores at most {MAX_DIMENSIONS} (see docs/limitations.md)"
         )
-    ]
     time = components.find(f"{_q(STR, 'DimensionList')}/{_q(STR, 'TimeDimension')}")
     measure = components.find(f"{_q(STR, 'MeasureList')}/{_q(STR, 'PrimaryMeasure')}")
     attributes = [

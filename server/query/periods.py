@@ -12,23 +12,24 @@ from datetime import date, datetime, timedelta
 
 from server.errors import InvalidQuery
 
-_YEAR = r"(?P<year>\d{4})"
+_YEAR = r"(?P<year>[0-9]{4})"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"^{_YEAR}(-A1)?$"), "year"),
-    (re.compile(rf"^{_YEAR}-S(?P<n>[12])$"), "semester"),
-    (re.compile(rf"^{_YEAR}-T(?P<n>[1-3])$"), "trimester"),
-    (re.compile(rf"^{_YEAR}-Q(?P<n>[1-4])$"), "quarter"),
-    (re.compile(rf"^{_YEAR}-M?(?P<n>\d{{2}})$"), "month"),
-    (re.compile(rf"^{_YEAR}-W(?P<n>\d{{2}})$"), "week"),
-    (re.compile(rf"^{_YEAR}-D(?P<n>\d{{3}})$"), "day_of_year"),
-    (re.compile(rf"^{_YEAR}-(?P<m>\d{{2}})-(?P<d>\d{{2}})$"), "date"),
+    (re.compile(rf"^{_YEAR}(-A1)?"), "year"),
+    (re.compile(rf"^{_YEAR}-S(?P<n>[12])"), "semester"),
+    (re.compile(rf"^{_YEAR}-T(?P<n>[1-3])"), "trimester"),
+    (re.compile(rf"^{_YEAR}-Q(?P<n>[1-4])"), "quarter"),
+    (re.compile(rf"^{_YEAR}-M?(?P<n>[0-9]{{2}})"), "month"),
+    (re.compile(rf"^{_YEAR}-W(?P<n>[0-9]{{2}})"), "week"),
+    (re.compile(rf"^{_YEAR}-D(?P<n>[0-9]{{3}})"), "day_of_year"),
+    (re.compile(rf"^{_YEAR}-(?P<m>[0-9]{{2}})-(?P<d>[0-9]{{2}})"), "date"),
 ]
 _DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
 )
 _DURATION = re.compile(
-    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+    r"^P(?:(?P<y>[0-9]+)Y)?(?:(?P<mo>[0-9]+)M)?(?:(?P<w>[0-9]+)W)?(?:(?P<d>[0-9]+)D)?"
+    r"(?:T(?:(?P<h>[0-9]+)H)?(?:(?P<mi>[0-9]+)M)?(?:(?P<s>[0-9]+(?:\.[0-9]+)?)S)?)?"
 )
 
 FORMATS_HELP = (
@@ -74,7 +75,7 @@ def _span(kind: str, match: re.Match[str]) -> tuple[date, date]:
 
 
 def _add_duration(start: date, text: str) -> date:
-    match = _DURATION.match(text)
+    match = _DURATION.fullmatch(text)
     if not match or text == "P":
         raise ValueError("duration")
     parts = {k: int(float(v)) if v else 0 for k, v in match.groupdict().items()}
@@ -90,17 +91,25 @@ def period_span(text: str) -> tuple[date, date]:
     """Return the first and last day covered by an SDMX time period.
 
     Raises:
-        ValueError: ``text`` is not an SDMX time period.
+        ValueError: ``text`` is not an SDMX time period, or it reaches outside
+            the years 1 to 9999.
     """
+    try:
+        return _period_span(text)
+    except OverflowError:
+        raise ValueError(f"{text} reaches outside the years 1 to 9999") from None
+
+
+def _period_span(text: str) -> tuple[date, date]:
     if "/" in text:
         start_text, duration = text.split("/", 1)
-        start = period_span(start_text)[0]
+        start = _period_span(start_text)[0]
         return start, max(start, _add_duration(start, duration))
     for pattern, kind in _PATTERNS:
-        match = pattern.match(text)
+        match = pattern.fullmatch(text)
         if match:
             return _span(kind, match)
-    if _DATETIME.match(text):
+    if _DATETIME.fullmatch(text):
         day = datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         return day, day
     raise ValueError(text)

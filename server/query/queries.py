@@ -15,10 +15,10 @@ from server.errors import InvalidQuery
 ALL = "all"
 LATEST = "latest"
 
-AGENCY_RE = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
-ID_RE = re.compile(r"^[A-Za-z\d_@$-]+$")
-VERSION_RE = re.compile(r"^\d+(\.\d+)*(-[A-Za-z\d.]+)?$")
-CODE_RE = re.compile(r"^[A-Za-z\d_@$-]+$")
+AGENCY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*")
+ID_RE = re.compile(r"[A-Za-z0-9_@$-]+")
+VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*(-[A-Za-z0-9.]+)?")
+CODE_RE = re.compile(r"[A-Za-z0-9_@$-]+")
 
 # What each REST generation allows, one table per parameter (REST 1.5 4.3, 2.x).
 STRUCTURE_DETAIL = {
@@ -74,7 +74,7 @@ class DataQuery:
 
 def check_identifier(kind: str, value: str, pattern: re.Pattern[str]) -> str:
     """Return ``value`` or raise a 400 naming what kind of identifier was wrong."""
-    if value == ALL or pattern.match(value):
+    if value == ALL or pattern.fullmatch(value):
         return value
     raise InvalidQuery(
         f"{kind} {value!r} is not a valid SDMX identifier "
@@ -129,7 +129,7 @@ def parse_key(text: str, dimensions: list[str]) -> tuple[tuple[str, ...], ...] |
     for dimension, position in zip(dimensions, positions, strict=True):
         codes = tuple(c for c in position.split("+") if c not in ("", "*"))
         for code in codes:
-            if not CODE_RE.match(code):
+            if not CODE_RE.fullmatch(code):
                 raise InvalidQuery(
                     f"key {text!r}: {code!r} is not a valid code for {dimension}"
                 )

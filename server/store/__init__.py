@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from server.errors import InvalidData, InvalidStructure
+from server.errors import Conflict, InvalidData, InvalidStructure
 from server.model import Artefact, ArtefactRef, DataStructure, Observation
 from server.query.periods import period_span
 from server.store import schema
@@ -200,6 +200,7 @@ class Store:
                 )
             ).inserted_primary_key[0]
         else:
+            self._check_final(conn, pk, item)
             conn.execute(sa.update(a).where(a.c.pk == pk).values(**values))
             conn.execute(
                 sa.delete(schema.reference).where(schema.reference.c.source_pk == pk)
@@ -217,6 +218,17 @@ class Store:
                     )
                     for r in item.references
                 ],
+            )
+
+    def _check_final(self, conn: Connection, pk: int, item: Artefact) -> None:
+        a = schema.artefact
+        stored = conn.execute(
+            sa.select(a.c.is_final, a.c.xml).where(a.c.pk == pk)
+        ).one()
+        if stored.is_final and stored.xml != item.xml:
+            raise Conflict(
+                f"{item.ref.type} {item.ref.triple} is final and cannot be changed; "
+                "publish the change as a new version"
             )
 
     def find_artefacts(

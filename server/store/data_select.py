@@ -99,8 +99,14 @@ def _provider_filter(providers: tuple[tuple[str, str], ...]) -> sa.ColumnElement
     s = schema.series
     clauses = []
     for agency, provider in providers:
-        if agency:
+        if provider == "all":
+            clauses.append(
+                s.c.provider.startswith(f"{agency}:", autoescape=True)
+                if agency and agency != "all"
+                else sa.true()
+            )
+        elif agency and agency != "all":
             clauses.append(s.c.provider == f"{agency}:{provider}")
         else:
-            clauses.append(s.c.provider.like(f"%:{provider}"))
+            clauses.append(s.c.provider.endswith(f":{provider}", autoescape=True))
     return sa.or_(*clauses)

@@ -6,6 +6,7 @@ raised together at the end, so that one run reports every fault of a message.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -65,7 +66,13 @@ def validated(
     ]
     stored = stored_series_attributes or (lambda key: {})
     checked: set[tuple[str, ...]] = set()
+    faulty: set[tuple[str, ...]] = set()
     for number, obs in enumerate(observations, start=1):
+        before = report.total
+        if obs.value is not None and not math.isfinite(obs.value):
+            report.add(
+                f"{_where(number, obs)}: value {obs.value} is not a finite number"
+            )
         if obs.key not in checked:
             checked.add(obs.key)
             _check_key(obs, dsd, codes, report, number)
@@ -73,10 +80,14 @@ def validated(
             _check_mandatory(obs, series_level, present, report, number)
             for attribute, value in obs.series_attributes.items():
                 _check_code(attribute, value, codes, report, number, obs)
+            if report.total > before:
+                faulty.add(obs.key)
         _check_mandatory(obs, obs_level, obs.obs_attributes, report, number)
         for attribute, value in obs.obs_attributes.items():
             _check_code(attribute, value, codes, report, number, obs)
-        yield obs
+        if report.total == before and obs.key not in faulty:
+            # faulty observations never reach the store
+            yield obs
     report.raise_if_any()
 
 

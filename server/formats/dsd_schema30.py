@@ -1,0 +1,230 @@
+"""Dataflow-specific XML schemas for SDMX-ML 3.0 structure-specific data (SDMX 3.0 3A).
+
+In SDMX-ML 3.0 a structure-specific data set names a type of a schema derived for one
+dataflow, as the official samples do (``ECB_EXR_Dataflow.xsd``): its target namespace
+is the dataflow's URN followed by ``:ObsLevelDim:TIME_PERIOD``, and its DataSetType,
+SeriesType and ObsType restrict the abstract types of the official
+``SDMXDataStructureSpecific.xsd`` to one XML attribute per dimension, attribute and
+measure of the data structure (DSD). The SDMX-ML 2.1 generator
+(:mod:`server.formats.dsd_schema`) cannot serve: the 3.0 base types, namespaces and
+namespace URN differ.
+
+The schema describes what :func:`server.formats.ml30_data.write_ml30` writes: time
+series only, dimensions as required XML attributes of ``Series``, series and group
+attributes as optional ones, ``TIME_PERIOD`` required and the measure (``xs:double``,
+which admits ``NaN``) optional on ``Obs``, attributes attached to the data set on
+``DataSet``. Codes form an enumeration when ``codes`` lists them, any string
+otherwise. Neither groups nor the flat (``AllDimensions``) form are generated, since
+the writer produces neither.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from lxml import etree
+
+from server.formats.data_parts import Presentation
+from server.formats.ml30_data import COM, MES, SPEC, dataflow_namespace
+from server.model import ArtefactRef, DataStructure
+
+__all__ = ["XS", "dataflow_schema", "validating_schema"]
+
+XS = "http://www.w3.org/2001/XMLSchema"
+
+# (name, type, use) of the XML attribute declarations of one generated type.
+_Uses = list[tuple[str, str, str]]
+
+
+def dataflow_schema(
+    dsd: DataStructure,
+    flow: ArtefactRef,
+    codes: dict[str, list[str]] | None = None,
+) -> bytes:
+    """The XML schema of SDMX-ML 3.0 time-series data of a dataflow.
+
+    Args:
+        dsd: The dataflow's data structure (DSD).
+        flow: The dataflow.
+        codes: Allowed code ids by dimension or attribute id; a component not listed
+            takes any string.
+
+    Returns:
+        The schema document, UTF-8, whose target namespace is the one the writer
+        puts in the message header.
+
+    Raises:
+        ValueError: When ``codes`` names no component of the DSD or lists no code.
+    """
+    codes = codes or {}
+    _check_codes(dsd, codes)
+    schema = _schema_element(dataflow_namespace(flow, dsd.time_dimension))
+    for component_id, ids in codes.items():
+        _code_type(schema, component_id, ids)
+
+    def use(component_id: str, required: bool = False) -> tuple[str, str, str]:
+        kind = _code_type_name(component_id) if component_id in codes else "xs:string"
+        return component_id, kind, "required" if required else "optional"
+
+    presentation = Presentation.of(dsd)
+    _data_set_type(schema, [use(a.id) for a in presentation.data_set])
+    series = [use(d, required=True) for d in dsd.dimension_ids]
+    _series_type(schema, dsd, series + [use(a.id) for a in presentation.series])
+    observation = [
+        (dsd.time_dimension, "common:ObservationalTimePeriodType", "required")
+    ]
+    observation.append((dsd.measure, "xs:double", "optional"))
+    _observation_type(
+        schema, observation + [use(a.id) for a in presentation.observation]
+    )
+
+    return etree.tostring(
+        schema, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+
+
+def validating_schema(schema_dir: Path, dataflow_xsd: bytes) -> etree.XMLSchema:
+    """A validator of SDMX-ML 3.0 messages: the official schemas and a dataflow's.
+
+    Args:
+        schema_dir: Folder of the official SDMX-ML 3.0 schemas (``SDMXMessage.xsd``).
+        dataflow_xsd: A schema made by :func:`dataflow_schema`.
+
+    Returns:
+        A compiled schema for whole messages, StructureSpecificData among them.
+
+    Raises:
+        FileNotFoundError: When ``schema_dir`` has no ``SDMXMessage.xsd``.
+        ValueError: When ``dataflow_xsd`` has no target namespace.
+        lxml.etree.XMLSchemaParseError: When the schemas do not compile.
+    """
+    message_xsd = (schema_dir / "SDMXMessage.xsd").resolve()
+    if not message_xsd.is_file():
+        raise FileNotFoundError(f"no SDMXMessage.xsd in {schema_dir}")
+    namespace = etree.fromstring(dataflow_xsd).get("targetNamespace")
+    if namespace is None:
+        raise ValueError(
+            "the dataflow schema has no targetNamespace; make it by dataflow_schema"
+        )
+
+    # The compiled schema keeps nothing of its files, so they can go right after.
+    with tempfile.TemporaryDirectory(prefix="dataflow-schema-") as folder:
+        path = Path(folder) / "dataflow.xsd"
+        path.write_bytes(dataflow_xsd)
+        wrapper = etree.Element(_xs("schema"), nsmap={"xs": XS})
+        # The message schemas come first: the dataflow schema imports their
+        # namespaces without a location and so reuses them.
+        _sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
+        _sub(wrapper, "import", namespace=namespace, schemaLocation=path.as_uri())
+        return etree.XMLSchema(wrapper)
+
+
+def _check_codes(dsd: DataStructure, codes: dict[str, list[str]]) -> None:
+    coded = {c.id for c in (*dsd.dimensions, *dsd.attributes)}
+    for component_id, ids in codes.items():
+        if component_id not in coded:
+            raise ValueError(
+                f"codes given for {component_id!r}, which is no dimension or "
+                f"attribute of data structure {dsd.ref.triple}: {sorted(coded)}"
+            )
+        if not ids:
+            raise ValueError(
+                f"an empty code list for {component_id!r} would allow no value; "
+                "leave it out of codes to allow any"
+            )
+
+
+def _code_type_name(component_id: str) -> str:
+    # The dot keeps these names apart from DataSetType, SeriesType and ObsType.
+    return f"{component_id}.Code"
+
+
+def _schema_element(namespace: str) -> etree._Element:
+    schema = etree.Element(
+        _xs("schema"),
+        nsmap={None: namespace, "xs": XS, "dsd": SPEC, "common": COM},
+        targetNamespace=namespace,
+        elementFormDefault="qualified",
+        attributeFormDefault="unqualified",
+    )
+    # No schemaLocation: whoever compiles this schema supplies the official ones
+    # (see validating_schema), wherever they are kept.
+    _sub(schema, "import", namespace=SPEC)
+    _sub(schema, "import", namespace=COM)
+    return schema
+
+
+def _code_type(schema: etree._Element, component_id: str, ids: list[str]) -> None:
+    simple = _sub(schema, "simpleType", name=_code_type_name(component_id))
+    restriction = _sub(simple, "restriction", base="xs:string")
+    for code in dict.fromkeys(ids):
+        _sub(restriction, "enumeration", value=code)
+
+
+def _data_set_type(schema: etree._Element, uses: _Uses) -> None:
+    restriction, sequence = _restriction(schema, "DataSetType", "dsd:DataSetType")
+    _element(sequence, "DataProvider", "common:DataProviderReferenceType", "0", "1")
+    choice = _sub(sequence, "choice", minOccurs="0", maxOccurs="unbounded")
+    _element(choice, "Series", "SeriesType", "1", "1")
+    _declare(restriction, uses)
+
+
+def _series_type(schema: etree._Element, dsd: DataStructure, uses: _Uses) -> None:
+    restriction, sequence = _restriction(schema, "SeriesType", "dsd:SeriesType")
+    _element(sequence, "Obs", "ObsType", "0", "unbounded")
+    # The base type allows the time period on a series, which time series forbid.
+    prohibited = (
+        dsd.time_dimension,
+        "common:ObservationalTimePeriodType",
+        "prohibited",
+    )
+    _declare(restriction, [*uses, prohibited])
+
+
+def _observation_type(schema: etree._Element, uses: _Uses) -> None:
+    restriction, _ = _restriction(schema, "ObsType", "dsd:ObsType")
+    declared = {name for name, _, _ in uses}
+    base_only = [] if "type" in declared else [("type", "common:IDType", "prohibited")]
+    _declare(restriction, [*uses, *base_only])
+
+
+def _restriction(
+    schema: etree._Element, name: str, base: str
+) -> tuple[etree._Element, etree._Element]:
+    """A complex type restricting ``base``: its restriction and sequence.
+
+    The sequence opens with Annotations, as in every base type; XML attribute
+    declarations go into the restriction after it.
+    """
+    complex_type = _sub(schema, "complexType", name=name)
+    restriction = _sub(_sub(complex_type, "complexContent"), "restriction", base=base)
+    sequence = _sub(restriction, "sequence")
+    _sub(sequence, "element", ref="common:Annotations", minOccurs="0")
+    return restriction, sequence
+
+
+def _declare(restriction: etree._Element, uses: _Uses) -> None:
+    for name, kind, use in uses:
+        _sub(restriction, "attribute", name=name, type=kind, use=use)
+
+
+def _element(parent: etree._Element, name: str, kind: str, low: str, high: str) -> None:
+    """Declare a child element, unqualified as in the base types."""
+    _sub(
+        parent,
+        "element",
+        name=name,
+        type=kind,
+        form="unqualified",
+        minOccurs=low,
+        maxOccurs=high,
+    )
+
+
+def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
+    return etree.SubElement(parent, _xs(tag), attributes)
+
+
+def _xs(tag: str) -> str:
+    return f"{{{XS}}}{tag}"

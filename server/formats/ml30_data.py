@@ -1,0 +1,124 @@
+"""Streaming writer of SDMX-ML 3.0 structure-specific data (SDMX 3.0 section 3A).
+
+The message refers to the dataflow by URN in its header (``common:StructureUsage``)
+and names the dataflow-specific namespace
+``urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=AGENCY:ID(VERSION):ObsLevelDim:
+TIME_PERIOD``, whose ``DataSetType`` the ``DataSet`` element takes as ``xsi:type``;
+:mod:`server.formats.dsd_schema30` generates the schema of that namespace. Series
+carry the dimensions and the attributes attached to the series (or to a group) as XML
+attributes; observations carry ``TIME_PERIOD``, the measure (``NaN`` when missing)
+and the observation attributes; attributes attached to the data set sit on the
+``DataSet`` element, with the values of the first series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from server.formats.data_parts import (
+    Presentation,
+    Series,
+    check_action,
+    group_series,
+    peek,
+    urn,
+)
+from server.formats.data_writers import DataMessage, format_value
+from server.formats.xmlutil import attr, header
+from server.model import ArtefactRef, Component
+
+__all__ = ["COM", "MES", "SPEC", "dataflow_namespace", "write_ml30"]
+
+_BASE = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
+MES = _BASE + "message"
+COM = _BASE + "common"
+SPEC = _BASE + "data/structurespecific"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_FLUSH = 256  # series per chunk
+
+
+def dataflow_namespace(flow: ArtefactRef, dimension_at_observation: str) -> str:
+    """The namespace of the dataflow-specific schema for structure-specific data."""
+    return f"{urn(flow)}:ObsLevelDim:{dimension_at_observation}"
+
+
+def write_ml30(
+    message: DataMessage, rows: Iterable, *, action: str = "Information"
+) -> Iterator[str]:
+    """SDMX-ML 3.0 StructureSpecificData, series with observations by time period.
+
+    Args:
+        message: The data structure, dataflow and sender.
+        rows: Rows of a data query, ordered by series.
+        action: The data set action: Information, Append, Replace or Delete.
+
+    Yields:
+        The message in chunks of text.
+
+    Raises:
+        ValueError: For an action the standard does not define.
+    """
+    check_action(action)
+    dsd = message.dsd
+    presentation = Presentation.of(dsd)
+    yield _head(message)
+
+    first, all_series = peek(group_series(rows))
+    data_set = _xml_attributes(presentation.data_set, first.attributes if first else {})
+    yield (
+        f'<mes:DataSet ss:structureRef="{_structure_id(message.flow)}" '
+        f'xsi:type="ns1:DataSetType" ss:action="{action}"{data_set}>'
+    )
+    buffer: list[str] = []
+    for series in all_series:
+        buffer.append(_series(message, presentation, series))
+        if len(buffer) >= _FLUSH:
+            yield "".join(buffer)
+            buffer = []
+    buffer.append("</mes:DataSet></mes:StructureSpecificData>")
+    yield "".join(buffer)
+
+
+def _head(message: DataMessage) -> str:
+    """The XML declaration, the root element and the header."""
+    dsd_time = message.dsd.time_dimension
+    namespace = attr(dataflow_namespace(message.flow, dsd_time))
+    structure = (
+        f'<mes:Structure structureID="{_structure_id(message.flow)}" '
+        f'namespace={namespace} dimensionAtObservation="{dsd_time}">'
+        f"<com:StructureUsage>{urn(message.flow)}</com:StructureUsage>"
+        "</mes:Structure>"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<mes:StructureSpecificData xmlns:mes="{MES}" xmlns:ss="{SPEC}" '
+        f'xmlns:com="{COM}" xmlns:xsi="{XSI}" xmlns:ns1={namespace}>'
+        + header(message.sender, structure)
+    )
+
+
+def _structure_id(flow: ArtefactRef) -> str:
+    return f"{flow.agency}_{flow.id}_{flow.version}".replace(".", "_")
+
+
+def _series(message: DataMessage, presentation: Presentation, series: Series) -> str:
+    dsd = message.dsd
+    key = "".join(
+        f" {d}={attr(c)}" for d, c in zip(dsd.dimension_ids, series.key, strict=True)
+    )
+    parts = [f"<Series{key}{_xml_attributes(presentation.series, series.attributes)}>"]
+    for obs in series.observations:
+        values = _xml_attributes(presentation.observation, obs.attributes)
+        parts.append(
+            f"<Obs {dsd.time_dimension}={attr(obs.period)} "
+            f'{dsd.measure}="{format_value(obs.value)}"{values}/>'
+        )
+    parts.append("</Series>")
+    return "".join(parts)
+
+
+def _xml_attributes(attributes: list[Component], values: dict[str, str]) -> str:
+    """`` ID="value"`` for each attribute that has a value, in DSD order."""
+    return "".join(
+        f" {a.id}={attr(values[a.id])}" for a in attributes if a.id in values
+    )
