@@ -62,6 +62,18 @@ def test_sdmx1_reads_the_dsd_with_references(sdmx1_client):
         "TIME_PERIOD",
     ]
     assert "840" in message.codelist["CL_AREA"]
+    # Parents come before their children, so sdmx1 invents no codelists for them.
+    assert set(message.codelist) == {
+        "CL_FREQ",
+        "CL_MIG_INDICATOR",
+        "CL_AREA",
+        "CL_SEX",
+        "CL_AGE",
+        "CL_UNIT_MEASURE",
+        "CL_UNIT_MULT",
+        "CL_DATA_BASIS",
+        "CL_OBS_STATUS",
+    }
 
 
 def test_sdmx1_reads_a_codelist(sdmx1_client):

@@ -548,10 +548,8 @@ def _sdmx1(text: str):
 def test_sdmx1_reads_the_sdmx_ml_30_message(rows, detail):
     readable = [r for r in rows if r.type != "dataproviderscheme"]
     message = _sdmx1(_write(structure_ml30.write_structure, readable, detail))
-    # sdmx1 also lists placeholder codelists '917' and '918' for parents that come
-    # after their children in CL_AREA, as it does reading SDMX-ML 2.1.
     codelists = {a.ref.id for a in ARTEFACTS if a.ref.type == "codelist"}
-    assert codelists <= set(message.codelist)
+    assert codelists == set(message.codelist)
     assert len(message.hierarchy) == 4
     assert len(message.constraint) == 8
     if detail != "full":

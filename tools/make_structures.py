@@ -860,7 +860,11 @@ def write_codelists(structures: etree._Element, src: Sources) -> None:
 
 
 def area_items(src: Sources) -> list[Item]:
-    """CL_AREA codes: DESA's locations, then the counterpart special codes."""
+    """CL_AREA codes: DESA's locations, then the counterpart special codes.
+
+    A parent always comes before its children, so that a reader resolving parents
+    as it goes (sdmx1 does) finds each one already read.
+    """
     areas = src.areas
     items = [
         Item(
@@ -871,7 +875,24 @@ def area_items(src: Sources) -> list[Item]:
         )
         for area in areas.values()
     ]
-    return items + list(SPECIAL_AREAS)
+    return parents_first(items) + list(SPECIAL_AREAS)
+
+
+def parents_first(items: list[Item]) -> list[Item]:
+    """The items in their order, except that each parent precedes its children."""
+    by_id = {item.id: item for item in items}
+    placed: dict[str, Item] = {}
+
+    def place(item: Item) -> None:
+        if item.id in placed:
+            return
+        if item.parent is not None and item.parent in by_id:
+            place(by_id[item.parent])
+        placed[item.id] = item
+
+    for item in items:
+        place(item)
+    return list(placed.values())
 
 
 def write_areas(structures: etree._Element, src: Sources) -> None:
