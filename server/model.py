@@ -35,6 +35,7 @@ class Artefact:
     stub_xml: str
     references: set[ArtefactRef] = field(default_factory=set)
     model: dict = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)  # other formats' fragments
 
 
 @dataclass(frozen=True, slots=True)

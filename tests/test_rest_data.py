@@ -199,14 +199,6 @@ def test_bad_flow_ref_and_key_syntax_are_400(client):
     )
 
 
-def test_json_data_is_406_until_supported(client):
-    response = client.get(
-        f"/rest/data/DF_IMS2020_SEX/{USA}",
-        headers={"Accept": "application/vnd.sdmx.data+json;version=1.0.0"},
-    )
-    assert_sdmx_error(response, 406, 406, "genericdata")
-
-
 @pytest.mark.parametrize(
     "parameter", ["includeHistory=true", "dimensionAtObservation=AllDimensions"]
 )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from itertools import chain
 
 from flask import Blueprint, Response, current_app, request
 
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
-from server.formats.data_writers import DATA_WRITERS, DataMessage
+from server.formats.data_writers import DataMessage
 from server.formats.media import negotiate
+from server.formats.registry import DATA_WRITERS, STRUCTURE_WRITERS
 from server.formats.structure_reader import ELEMENT_OF_RESOURCE
-from server.formats.structure_writer import write_structure
 from server.model import ArtefactRef
 from server.query import parameters
 from server.query.periods import parse_period_parameter
@@ -208,13 +209,24 @@ def structure_query(resource: str, segments: list[str]) -> Response:
     referenced = store.rows_for(
         sorted(resolve_references(store, main, query.references) - main, key=str)
     )
-    if query.detail == "allstubs":
-        body = write_structure(_sender(), [], [*rows, *referenced])
-    elif query.detail == "referencestubs":
-        body = write_structure(_sender(), rows, referenced)
-    else:
-        body = write_structure(_sender(), [*rows, *referenced])
+    full, stubs, complete = split_by_detail(query.detail, rows, referenced)
+    writer = STRUCTURE_WRITERS[media.writer]
+    body = writer(_sender(), full, stubs, complete)
     return Response(body, content_type=media.content_type)
+
+
+def split_by_detail(
+    detail: str, rows: list, referenced: list
+) -> tuple[list, list, list]:
+    """Which artefacts go whole, as stubs and as complete stubs (REST 1.5 4.3)."""
+    every = [*rows, *referenced]
+    return {
+        "full": (every, [], []),
+        "allstubs": ([], every, []),
+        "referencestubs": (rows, referenced, []),
+        "allcompletestubs": ([], [], every),
+        "referencecompletestubs": (rows, [], referenced),
+    }[detail]
 
 
 def _ref(row) -> ArtefactRef:
@@ -236,6 +248,8 @@ def resolve_references(
         return descendants
     parents = store.parents(main)
     found = parents | store.children(parents) | descendants
+    if references == "parentsandsiblings":
+        return parents | store.children(parents)
     if references == "all":
         return found
     return {ref for ref in found if ref.type == references}
@@ -336,8 +350,36 @@ def data_query(segments: list[str]) -> Response:
         raise NoResults(_no_data_message(store, query, flow, dsd))
     message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
     writer = DATA_WRITERS[media.writer]
+    if media.writer == "csv20":
+        writer = functools.partial(writer, **csv_options(request.headers.get("Accept")))
     body = _encode(writer(message, chain([first], rows)))
     return Response(body, content_type=media.content_type)
+
+
+CSV_OPTIONS = {
+    "labels": ("labels", ("id", "name", "both")),
+    "timeformat": ("time_format", ("original", "normalized")),
+    "keys": ("keys", ("none", "obs", "series", "both")),
+}
+
+
+def csv_options(accept: str | None) -> dict[str, str]:
+    """SDMX-CSV 2.0 options given as media-type parameters (labels, timeFormat, keys)."""
+    options = {}
+    for part in (accept or "").split(";"):
+        name, _, value = part.partition("=")
+        known = CSV_OPTIONS.get(name.strip().lower())
+        if known is None:
+            continue
+        keyword, allowed = known
+        value = value.strip().split(",")[0].strip().strip('"')
+        if value not in allowed:
+            raise InvalidQuery(
+                f"{name.strip()}={value!r} is not an SDMX-CSV option value; use one "
+                f"of {', '.join(allowed)}"
+            )
+        options[keyword] = value
+    return options
 
 
 def _no_data_message(store, query: DataQuery, flow, dsd) -> str:

@@ -1,7 +1,8 @@
-"""The media types this server produces, and content negotiation (REST 1.5 4.6).
+"""The media types this server produces, and content negotiation (REST 1.5 4.6,
+REST 2.x content_negotiation.md).
 
-One table says what each kind of message can be served as; the Accept header, the
-406 answer and the Content-Type all come from it.
+One table says what each kind of message can be served as in each REST generation;
+the Accept header, the 406 answer and the Content-Type all come from it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,19 @@ from server.errors import NotAcceptable
 
 @dataclass(frozen=True)
 class MediaType:
-    """One representation: its name, full media type and writer key."""
+    """One representation: its ``format`` parameter name, media type and writer."""
 
     name: str
     content_type: str
     writer: str
+
+    @property
+    def base(self) -> str:
+        return self.content_type.split(";")[0]
+
+    @property
+    def version(self) -> str:
+        return self.content_type.rpartition("version=")[2]
 
 
 def _sdmx(kind: str, version: str) -> str:
@@ -28,80 +37,132 @@ def _sdmx(kind: str, version: str) -> str:
 
 
 STRUCTURE_21 = MediaType("structure", _sdmx("structure+xml", "2.1"), "structure21")
+STRUCTURE_30 = MediaType("structure", _sdmx("structure+xml", "3.0.0"), "structure30")
+STRUCTURE_JSON_20 = MediaType(
+    "jsonstructure", _sdmx("structure+json", "2.0.0"), "structurejson20"
+)
 GENERIC_21 = MediaType("genericdata", _sdmx("genericdata+xml", "2.1"), "generic21")
 SPECIFIC_21 = MediaType(
     "structurespecificdata", _sdmx("structurespecificdata+xml", "2.1"), "specific21"
 )
+DATA_30 = MediaType("structurespecificdata", _sdmx("data+xml", "3.0.0"), "ml30")
+JSON_10 = MediaType("jsondata", _sdmx("data+json", "1.0.0"), "json10")
+JSON_20 = MediaType("jsondata", _sdmx("data+json", "2.0.0"), "json20")
 CSV_10 = MediaType("csvdata", _sdmx("data+csv", "1.0.0"), "csv10")
+CSV_20 = MediaType("csvdata", _sdmx("data+csv", "2.0.0"), "csv20")
 
-# Kind of message -> representations in order of preference (the first is the default).
-REPRESENTATIONS: dict[str, list[MediaType]] = {
-    "structure": [STRUCTURE_21],
-    "data": [GENERIC_21, SPECIFIC_21, CSV_10],
+
+@dataclass(frozen=True)
+class Offer:
+    """What one REST generation serves for one kind of message.
+
+    ``absent`` answers a request without Accept, ``wildcard`` one that accepts
+    anything (``*/*``); ``xml`` and ``csv`` answer the plain types
+    ``application/xml`` and ``text/csv``.
+    """
+
+    types: tuple[MediaType, ...]
+    absent: MediaType
+    wildcard: MediaType
+    xml: MediaType
+    csv: MediaType | None = None
+
+
+OFFERS: dict[tuple[str, str], Offer] = {
+    ("1.5", "structure"): Offer(
+        (STRUCTURE_21, STRUCTURE_30, STRUCTURE_JSON_20),
+        STRUCTURE_21,
+        STRUCTURE_21,
+        STRUCTURE_21,
+    ),
+    ("1.5", "data"): Offer(
+        (GENERIC_21, SPECIFIC_21, JSON_10, CSV_10, DATA_30, JSON_20, CSV_20),
+        GENERIC_21,
+        GENERIC_21,
+        GENERIC_21,
+        CSV_10,
+    ),
+    # REST 2.x defaults to SDMX-JSON; */* gives SDMX-ML 3.0, the one format that
+    # every client sending */* (sdmx1 as a 3.0 source) can read.
+    ("2", "structure"): Offer(
+        (STRUCTURE_JSON_20, STRUCTURE_30, STRUCTURE_21),
+        STRUCTURE_JSON_20,
+        STRUCTURE_30,
+        STRUCTURE_30,
+    ),
+    ("2", "data"): Offer(
+        (JSON_20, DATA_30, CSV_20, CSV_10, JSON_10, SPECIFIC_21, GENERIC_21),
+        JSON_20,
+        DATA_30,
+        DATA_30,
+        CSV_20,
+    ),
 }
-# Plain types that mean the default representation of the family.
-ALIASES = {
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "application/vnd.sdmx.structure+xml": "structure",
-    "application/vnd.sdmx.genericdata+xml": "genericdata",
-    "application/vnd.sdmx.structurespecificdata+xml": "structurespecificdata",
-    "application/vnd.sdmx.data+csv": "csvdata",
-}
+PLAIN = {"application/xml": "xml", "text/xml": "xml", "text/csv": "csv"}
 
 
-def _matches(accepted: str, media: MediaType) -> bool:
+def _version_matches(wanted: str | None, media: MediaType) -> bool:
+    if wanted is None:
+        return True
+    offered = media.version
+    # 1.0 and 1.0.0 name the same version; '+' ranges accept the offered one or later.
+    normal = wanted.rstrip("+")
+    return (
+        offered == wanted
+        or offered.startswith(normal + ".")
+        or (wanted.endswith("+") and offered >= normal)
+        or offered == normal.removesuffix(".0")
+    )
+
+
+def _parse(accepted: str) -> tuple[str, str | None]:
     base, _, params = accepted.partition(";")
-    base = base.strip().lower()
     version = None
     for param in params.split(";"):
         name, _, value = param.partition("=")
         if name.strip().lower() == "version":
             version = value.strip().strip('"')
-    wanted_base, _, wanted_params = media.content_type.partition(";")
+    return base.strip().lower(), version
+
+
+def _choose(accepted: str, offer: Offer) -> MediaType | None:
+    base, version = _parse(accepted)
     if base in ("*/*", "application/*"):
-        return True
-    if base == wanted_base:
-        return (
-            version is None
-            or wanted_params.endswith(f"={version}")
-            or (version in ("1.0", "1.0.0") and media.writer == "csv10")
-        )
-    alias = ALIASES.get(base)
-    if alias == "xml":
-        return media.content_type.split(";")[0].endswith("+xml")
-    if alias == "csv":
-        return media.writer == "csv10"
-    return alias == media.name and version is None
+        return offer.wildcard
+    plain = PLAIN.get(base)
+    if plain:
+        return getattr(offer, plain)
+    for media in offer.types:
+        if media.base == base and _version_matches(version, media):
+            return media
+    return None
 
 
 def negotiate(
-    kind: str, accept: str | None, format_param: str | None = None
+    kind: str, accept: str | None, format_param: str | None = None, api: str = "1.5"
 ) -> MediaType:
     """Choose the representation of a ``kind`` message for an Accept header.
 
     The non-standard ``format`` query parameter, when given, wins over the header.
     """
-    options = REPRESENTATIONS[kind]
+    offer = OFFERS[(api, kind)]
     if format_param:
-        for media in options:
+        for media in offer.types:
             if media.name == format_param:
                 return media
+        names = sorted({m.name for m in offer.types})
         raise NotAcceptable(
             f"format={format_param!r} cannot be served for {kind} queries; "
-            f"use one of {', '.join(m.name for m in options)}"
+            f"use one of {', '.join(names)}"
         )
     if not accept or not accept.strip():
-        return options[0]
+        return offer.absent
     parsed: MIMEAccept = parse_accept_header(accept, MIMEAccept)
     for value, quality in sorted(parsed, key=lambda item: -item[1]):
-        if quality <= 0:
-            continue
-        for media in options:
-            if _matches(value, media):
-                return media
+        chosen = _choose(value, offer) if quality > 0 else None
+        if chosen is not None:
+            return chosen
     raise NotAcceptable(
         f"cannot serve {kind} as {accept!r}; this server answers {kind} queries in "
-        + ", ".join(m.content_type for m in options)
+        + ", ".join(m.content_type for m in offer.types)
     )

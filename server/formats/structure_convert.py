@@ -177,6 +177,8 @@ def fragments_by_type(
 
 def _fragment(row, key: str) -> str:
     fragment = getattr(row, key, None)
+    if fragment is None and getattr(row, "formats", None):
+        fragment = json.loads(row.formats).get(key)
     if fragment is None:
         fragment = convert_artefact(row.xml, RESOURCE_21.get(row.type, row.type))[key]
     return fragment

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import IO
 
 from lxml import etree
 
-from server.errors import InvalidStructure
+from server.errors import InvalidStructure, NotImplementedFeature
 from server.formats.ns import COM, MES, STR, XML_LANG
 from server.formats.schemas import message_schema_21
 from server.model import Artefact, ArtefactRef
 from server.store.schema import MAX_DIMENSIONS
 
 # SDMX-ML element name of a maintainable artefact -> REST resource name.
+log = logging.getLogger(__name__)
+
 RESOURCE_OF_ELEMENT = {
     "AgencyScheme": "agencyscheme",
     "DataProviderScheme": "dataproviderscheme",
@@ -118,15 +121,28 @@ def _artefact(resource: str, element: etree._Element) -> Artefact:
         n.get(XML_LANG, "en"): n.text or "" for n in element.iterfind(_q(COM, "Name"))
     }
     references = {r for r in _references(element) if r != ref}
+    xml = etree.tostring(element, encoding="unicode")
     return Artefact(
         ref=ref,
         is_final=element.get("isFinal") == "true",
         names=names,
-        xml=etree.tostring(element, encoding="unicode"),
+        xml=xml,
         stub_xml=_stub(element),
         references=references,
         model=_model(resource, element),
+        formats=_other_formats(xml, resource),
     )
+
+
+def _other_formats(xml: str, resource: str) -> dict[str, str]:
+    """The artefact in the SDMX 3.0 formats, or nothing where it cannot be said."""
+    from server.formats.structure_convert import convert_artefact
+
+    try:
+        return convert_artefact(xml, resource)
+    except NotImplementedFeature as error:
+        log.warning("%s kept in SDMX-ML 2.1 only: %s", resource, error.message)
+        return {}
 
 
 _URN = re.compile(

@@ -22,21 +22,23 @@ CODE_RE = re.compile(r"[A-Za-z0-9_@$-]+")
 
 # What each REST generation allows, one table per parameter (REST 1.5 4.3, 2.x).
 STRUCTURE_DETAIL = {
-    "1.5": ("full", "allstubs", "referencestubs"),
+    "1.5": (
+        "full",
+        "allstubs",
+        "referencestubs",
+        "allcompletestubs",
+        "referencecompletestubs",
+    ),
 }
 STRUCTURE_REFERENCES = {
-    "1.5": ("none", "parents", "children", "descendants", "all"),
+    "1.5": ("none", "parents", "parentsandsiblings", "children", "descendants", "all"),
 }
 DATA_DETAIL = {
     "1.5": ("full", "dataonly", "serieskeysonly", "nodata"),
 }
 STANDARD_BUT_UNSUPPORTED = {
-    "detail": (
-        "referencepartial",
-        "allcompletestubs",
-        "referencecompletestubs",
-    ),
-    "references": ("parentsandsiblings",),
+    "detail": ("referencepartial",),
+    "references": (),
 }
 
 

@@ -179,6 +179,7 @@ class Store:
             xml=item.xml,
             stub_xml=item.stub_xml,
             model=json.dumps(item.model),
+            formats=json.dumps(item.formats),
             updated=now(),
         )
         pk = conn.scalar(

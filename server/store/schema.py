@@ -27,6 +27,9 @@ artefact = sa.Table(
     sa.Column("xml", sa.Text, nullable=False),
     sa.Column("stub_xml", sa.Text, nullable=False),
     sa.Column("model", sa.Text, nullable=False),  # JSON, see server.model
+    # JSON {key: fragment}: the artefact in SDMX-ML 3.0 and SDMX-JSON 2.0, whole and
+    # as stubs (see server.formats.structure_convert.convert_artefact)
+    sa.Column("formats", sa.Text, nullable=False, server_default="{}"),
     sa.Column("updated", sa.String(32), nullable=False),
     sa.UniqueConstraint("type", "agency", "id", "version", name="uq_artefact"),
 )
