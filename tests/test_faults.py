@@ -151,8 +151,9 @@ def test_405_names_the_allowed_methods(client):
     assert "GET" in response.headers["Allow"]
 
 
-def test_rest_v2_is_501_until_served(client):
-    assert_sdmx_error(client.get("/rest/v2/structure/codelist"), 501, 501, "2.x")
+def test_rest_v2_is_served_beside_rest_15(client):
+    assert client.get("/rest/v2/structure/codelist").status_code == 200
+    assert_sdmx_error(client.get("/rest/v2"), 400, 140, "/rest/v2/structure/")
 
 
 def test_no_data_for_an_unknown_code_says_which_code(client):

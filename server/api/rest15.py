@@ -8,8 +8,11 @@ from itertools import chain
 
 from flask import Blueprint, Response, current_app, request
 
+from server.api.availability import availability_query
+from server.api.schema import schema_query
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
+from server.formats.language import localised_rows, preferred_languages
 from server.formats.media import negotiate
 from server.formats.registry import DATA_WRITERS, STRUCTURE_WRITERS
 from server.formats.structure_reader import ELEMENT_OF_RESOURCE
@@ -41,8 +44,6 @@ API = "1.5"
 STRUCTURE_RESOURCES = set(ELEMENT_OF_RESOURCE) | {"structure"}
 # Standard 1.5 resources this server does not hold or serve yet.
 NOT_YET = {
-    "availableconstraint": "availability queries (/availableconstraint)",
-    "schema": "schema queries (/schema)",
     "metadata": "reference metadata queries (/metadata)",
 }
 KNOWN_1_5_RESOURCES = {
@@ -90,13 +91,12 @@ def dispatch(path: str) -> Response:
             "/rest/data/{flowRef}/{key}/{providerRef}"
         )
     resource, rest = segments[0], segments[1:]
-    if resource == "v2":
-        raise NotImplementedFeature(
-            "SDMX-REST 2.x (/rest/v2) is not served yet; use the REST 1.5 queries "
-            "under /rest"
-        )
     if resource == "data":
         return data_query(rest)
+    if resource == "availableconstraint":
+        return availability_query(rest)
+    if resource == "schema":
+        return schema_query(rest, API)
     if resource in NOT_YET:
         raise NotImplementedFeature(f"{NOT_YET[resource]} are not supported yet")
     if resource in STRUCTURE_RESOURCES:
@@ -209,10 +209,22 @@ def structure_query(resource: str, segments: list[str]) -> Response:
     referenced = store.rows_for(
         sorted(resolve_references(store, main, query.references) - main, key=str)
     )
+    rows, referenced = in_language(media, rows, referenced)
     full, stubs, complete = split_by_detail(query.detail, rows, referenced)
     writer = STRUCTURE_WRITERS[media.writer]
     body = writer(_sender(), full, stubs, complete)
     return Response(body, content_type=media.content_type)
+
+
+def in_language(media, rows: list, referenced: list) -> tuple[list, list]:
+    """Rows named in the client's language (Accept-Language), for SDMX-ML 2.1.
+
+    The SDMX 3.0 formats keep every language the artefact has.
+    """
+    if media.writer != "structure21":
+        return rows, referenced
+    preferred = preferred_languages(request.headers.get("Accept-Language"))
+    return localised_rows(rows, preferred), localised_rows(referenced, preferred)
 
 
 def split_by_detail(
@@ -364,7 +376,7 @@ CSV_OPTIONS = {
 
 
 def csv_options(accept: str | None) -> dict[str, str]:
-    """SDMX-CSV 2.0 options given as media-type parameters (labels, timeFormat, keys)."""
+    """SDMX-CSV 2.0 options given as media-type parameters: labels, timeFormat, keys."""
     options = {}
     for part in (accept or "").split(";"):
         name, _, value = part.partition("=")

@@ -1,4 +1,4 @@
-"""Typed structure and data queries (SDMX-REST 1.5 sections 4.3 and 4.4).
+"""Typed structure and data queries (SDMX-REST 1.5 sections 4.3 and 4.4, 2.x).
 
 The API layer turns a request path and query string into one of these objects; the
 store and the formats work on them only, whatever REST generation was used.
@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from server.errors import InvalidQuery
+from server.errors import InvalidQuery, NotImplementedFeature
+from server.model import DataStructure
+from server.query.filters import ComponentFilter
 
 ALL = "all"
 LATEST = "latest"
@@ -29,10 +31,67 @@ STRUCTURE_DETAIL = {
         "allcompletestubs",
         "referencecompletestubs",
     ),
+    # raw is full without resolving codelist extensions, which the store never has.
+    "2": (
+        "full",
+        "allstubs",
+        "referencestubs",
+        "allcompletestubs",
+        "referencecompletestubs",
+        "raw",
+    ),
 }
 STRUCTURE_REFERENCES = {
     "1.5": ("none", "parents", "parentsandsiblings", "children", "descendants", "all"),
+    "2": (
+        "none",
+        "parents",
+        "parentsandsiblings",
+        "ancestors",
+        "children",
+        "descendants",
+        "all",
+    ),
 }
+# REST 2.x artefact types (structures.md, the OpenAPI enum of 2.2.2).
+STRUCTURE_TYPES_2 = (
+    "datastructure",
+    "metadatastructure",
+    "dataflow",
+    "metadataflow",
+    "provisionagreement",
+    "metadataprovisionagreement",
+    "process",
+    "categorisation",
+    "dataconstraint",
+    "metadataconstraint",
+    "conceptscheme",
+    "codelist",
+    "valuelist",
+    "categoryscheme",
+    "hierarchy",
+    "hierarchyassociation",
+    "agencyscheme",
+    "dataproviderscheme",
+    "metadataproviderscheme",
+    "dataconsumerscheme",
+    "organisationunitscheme",
+    "reportingtaxonomy",
+    "transformationscheme",
+    "rulesetscheme",
+    "userdefinedoperatorscheme",
+    "customtypescheme",
+    "namepersonalisationscheme",
+    "vtlmappingscheme",
+    "structuremap",
+    "representationmap",
+    "conceptschememap",
+    "categoryschememap",
+    "organisationschememap",
+    "reportingtaxonomymap",
+)
+# Types that the 2.x references parameter also accepts (its OpenAPI enum).
+REFERENCE_TYPES_2 = (*STRUCTURE_TYPES_2, "structureset", "namealiasscheme")
 DATA_DETAIL = {
     "1.5": ("full", "dataonly", "serieskeysonly", "nodata"),
 }
@@ -72,6 +131,20 @@ class DataQuery:
     updated_after: str | None = None  # UTC, ISO 8601 with microseconds
     detail: str = "full"
     params: dict[str, str] = field(default_factory=dict)
+    # REST 2.x: several keys (OR), component filters (AND), order and paging.
+    keys: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    filters: tuple[ComponentFilter, ...] = ()
+    sort: tuple[tuple[int, bool], ...] = ()  # (dimension position, descending)
+    time_descending: bool = False
+    offset: int = 0
+    limit: int | None = None
+
+    def key_filters(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """Every key filter (ORed); empty when any key selects everything."""
+        keys = self.keys or ((self.key,) if self.key is not None else ())
+        if any(key is None or not any(key) for key in keys):
+            return ()
+        return keys
 
 
 def check_identifier(kind: str, value: str, pattern: re.Pattern[str]) -> str:
@@ -151,3 +224,93 @@ def parse_provider_ref(text: str) -> tuple[tuple[str, str], ...]:
             check_identifier("data provider agency", agency, AGENCY_RE)
         providers.append((agency, provider))
     return tuple(providers)
+
+
+# -- REST 2.x ------------------------------------------------------------------------
+
+
+Key = tuple[tuple[str, ...], ...]  # per dimension: allowed codes, () = any
+SortOrder = tuple[tuple[int, bool], ...]  # (dimension position, descending)
+
+
+def parse_keys(text: str, dimensions: list[str]) -> tuple[Key, ...]:
+    """Parse the key of a REST 2.x data query: keys joined with ``,`` (OR).
+
+    Positions left out at the end are wildcards (``A.MIG_STOCK`` is
+    ``A.MIG_STOCK.*.*…``); ``*`` or an empty position matches any code, and ``+``
+    inside a position joins several codes, as REST 1.5 does. Returns () for ``*``.
+    """
+    if text in ("*", ""):
+        return ()
+    keys = []
+    for key in text.split(","):
+        positions = key.split(".")
+        if len(positions) > len(dimensions):
+            raise InvalidQuery(
+                f"key {key!r} has {len(positions)} parts, but the data structure has "
+                f"{len(dimensions)} dimensions ({'.'.join(dimensions)}); give at most "
+                "one position per dimension, * for any value"
+            )
+        positions += ["*"] * (len(dimensions) - len(positions))
+        keys.append(parse_key(".".join(positions), dimensions) or ())
+    return tuple(keys)
+
+
+def parse_sort(text: str, dsd: DataStructure) -> tuple[SortOrder, bool]:
+    """Parse ``sort`` (REST 2.2 data.md) for a time-series message.
+
+    Returns:
+        (dimension position, descending) pairs in order, and whether periods run
+        backwards within each series.
+
+    Raises:
+        InvalidQuery: An item is malformed or names no component of ``dsd``.
+        NotImplementedFeature: An item sorts by an attribute or the measure, or
+            puts a dimension after the time period: a time-series message keeps
+            the observations of each series together.
+    """
+    order: dict[int, bool] = {}  # the first mention of a dimension wins
+    time_descending: bool | None = None
+    for item in text.split("+"):
+        name, _, direction = item.partition(":")
+        if direction not in ("", "asc", "desc") or not name:
+            raise InvalidQuery(
+                f"sort item {item!r} is not valid; write COMPONENT[:asc|:desc], * or "
+                "series_key, several joined with '+'"
+            )
+        descending = direction == "desc"
+        positions = _sort_positions(name, dsd)
+        if positions and time_descending is not None:
+            raise NotImplementedFeature(
+                f"sort={text}: sorting by a dimension after {dsd.time_dimension} is "
+                "not supported; a time series keeps its observations together"
+            )
+        for position in positions:
+            order.setdefault(position, descending)
+        if name in ("*", dsd.time_dimension) and time_descending is None:
+            time_descending = descending
+    return tuple(order.items()), bool(time_descending)
+
+
+def _sort_positions(name: str, dsd: DataStructure) -> list[int]:
+    """The positions of the series dimensions that one sort item names."""
+    dimensions = dsd.dimension_ids
+    if name in ("*", "series_key"):
+        return list(range(len(dimensions)))
+    if name in dimensions:
+        return [dimensions.index(name)]
+    if name != dsd.time_dimension:
+        _unsortable(name, dsd)
+    return []
+
+
+def _unsortable(name: str, dsd: DataStructure) -> None:
+    if name == dsd.measure or name in [a.id for a in dsd.attributes]:
+        raise NotImplementedFeature(
+            f"sorting by {name} is not supported yet; sort by dimensions, * or "
+            f"series_key and {dsd.time_dimension}"
+        )
+    raise InvalidQuery(
+        f"sort: {name!r} is not a component of data structure {dsd.ref.triple}; "
+        f"its dimensions are {', '.join(dsd.dimension_ids)}, {dsd.time_dimension}"
+    )

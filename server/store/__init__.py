@@ -417,6 +417,13 @@ class Store:
                 .where(s.c.flow_pk == flow_pk, o.c.valid_to.is_(None))
             )
 
+    def has_observations(self, flow_pk: int, query) -> bool:
+        """Whether a data query matches at least one current observation."""
+        from server.store.data_select import exists_statement
+
+        with self.engine.connect() as conn:
+            return conn.execute(exists_statement(flow_pk, query)).first() is not None
+
     def select_observations(self, flow_pk: int, query) -> Iterator[sa.Row]:
         """Current observations of a data query, ordered by series key and period."""
         from server.store.data_select import select_statement

@@ -1,18 +1,37 @@
-"""The one SQL statement behind every data query (SDMX-REST 1.5 section 4.4)."""
+"""The one SQL statement behind every data query (SDMX-REST 1.5 section 4.4, 2.x
+data.md): keys, providers, periods, component filters, order and paging.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
 from server.query import DataQuery
+from server.query.filters import (
+    DIMENSION,
+    MEASURE,
+    OBSERVATION_ATTRIBUTE,
+    SERIES_ATTRIBUTE,
+    TIME,
+    ComponentFilter,
+    Condition,
+)
+from server.query.periods import period_span
 from server.store import schema
+from server.store.engine import json_text
+
+COLUMNS = ("key", "series_attributes", "provider", "period", "value", "attributes")
 
 
 def select_statement(flow_pk: int, query: DataQuery) -> sa.Select:
     """Select current observations of one dataflow matching ``query``.
 
     Filters on dimensions use the per-position indexes of ``series``; the time
-    window compares the spans that periods cover, whatever their frequency.
+    window and ``TIME_PERIOD`` filters compare the spans that periods cover,
+    whatever their frequency. Rows come ordered by series, then period, so that
+    the observations of a series are contiguous.
     """
     s, o = schema.series, schema.observation
     with_attributes = query.detail in ("full", "nodata")
@@ -26,26 +45,91 @@ def select_statement(flow_pk: int, query: DataQuery) -> sa.Select:
             o.c.period,
             o.c.value,
             o.c.attributes if with_attributes else sa.null().label("attributes"),
+            *_sort_columns(query),
         )
         .select_from(s.join(o, o.c.series_pk == s.c.pk))
-        .where(s.c.flow_pk == flow_pk, o.c.valid_to.is_(None))
+        .where(s.c.flow_pk == flow_pk, o.c.valid_to.is_(None), *_conditions(query))
     )
-    for position, codes in enumerate(query.key or ()):
-        if codes:
-            statement = statement.where(s.c[f"d{position}"].in_(codes))
-    if query.providers:
-        statement = statement.where(_provider_filter(query.providers))
-    if query.start is not None:
-        statement = statement.where(o.c.period_end >= query.start.isoformat())
-    if query.end is not None:
-        statement = statement.where(o.c.period_start <= query.end.isoformat())
-    if query.updated_after is not None:
-        statement = statement.where(o.c.valid_from > query.updated_after)
     if query.detail in ("serieskeysonly", "nodata"):
-        return _series_only(statement)
+        return _page(_series_only(statement, query), query)
     if query.first_n or query.last_n:
-        return _first_and_last(statement, query)
-    return statement.order_by(s.c.key, s.c.provider, o.c.period_start, o.c.period)
+        return _page(_first_and_last(statement, query), query)
+    base = {
+        "key": s.c.key,
+        "provider": s.c.provider,
+        "period_start": o.c.period_start,
+        "period": o.c.period,
+        **{f"sort{n}": s.c[f"d{p}"] for n, (p, _) in enumerate(query.sort)},
+    }
+    return _page(statement.order_by(*_order(base, query)), query)
+
+
+def exists_statement(flow_pk: int, query: DataQuery) -> sa.Select:
+    """One row if ``query`` matches any observation of the dataflow, else none.
+
+    Order, paging and first/last N are left out: they never empty a non-empty
+    result, except an offset past the end.
+    """
+    s, o = schema.series, schema.observation
+    return (
+        sa.select(sa.literal(1))
+        .select_from(s.join(o, o.c.series_pk == s.c.pk))
+        .where(s.c.flow_pk == flow_pk, o.c.valid_to.is_(None), *_conditions(query))
+        .limit(1)
+    )
+
+
+def _conditions(query: DataQuery) -> list[sa.ColumnElement[bool]]:
+    o = schema.observation
+    conditions = []
+    keys = query.key_filters()
+    if keys:
+        conditions.append(sa.or_(*(_key_condition(key) for key in keys)))
+    if query.providers:
+        conditions.append(_provider_filter(query.providers))
+    if query.start is not None:
+        conditions.append(o.c.period_end >= query.start.isoformat())
+    if query.end is not None:
+        conditions.append(o.c.period_start <= query.end.isoformat())
+    if query.updated_after is not None:
+        conditions.append(o.c.valid_from > query.updated_after)
+    conditions.extend(_filter_condition(f) for f in query.filters)
+    return conditions
+
+
+def _key_condition(key: tuple[tuple[str, ...], ...]) -> sa.ColumnElement[bool]:
+    s = schema.series
+    return sa.and_(
+        sa.true(),
+        *(s.c[f"d{i}"].in_(codes) for i, codes in enumerate(key) if codes),
+    )
+
+
+def _sort_columns(query: DataQuery) -> list[sa.ColumnElement]:
+    s = schema.series
+    return [s.c[f"d{p}"].label(f"sort{n}") for n, (p, _) in enumerate(query.sort)]
+
+
+def _order(columns: Mapping, query: DataQuery, periods: bool = True) -> list:
+    """Requested dimensions first, then the series key, then the period."""
+    order: list = [
+        columns[f"sort{n}"].desc() if descending else columns[f"sort{n}"]
+        for n, (_, descending) in enumerate(query.sort)
+    ]
+    order += [columns["key"], columns["provider"]]
+    if periods:
+        time = [columns["period_start"], columns["period"]]
+        order += [c.desc() for c in time] if query.time_descending else time
+    return order
+
+
+def _page(statement: sa.Select, query: DataQuery) -> sa.Select:
+    """Skip ``offset`` rows and keep at most ``limit`` (REST 2.2 offset, limit)."""
+    if query.offset:
+        statement = statement.offset(query.offset)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return statement
 
 
 def _first_and_last(statement: sa.Select, query: DataQuery) -> sa.Select:
@@ -66,18 +150,13 @@ def _first_and_last(statement: sa.Select, query: DataQuery) -> sa.Select:
     if query.last_n:
         kept.append(ranked.c.rank_last <= query.last_n)
     columns = [ranked.c[name] for name in COLUMNS]
-    return (
-        sa.select(*columns)
-        .where(sa.or_(*kept))
-        .order_by(
-            ranked.c.key, ranked.c.provider, ranked.c.period_start, ranked.c.period
-        )
-    )
+    return sa.select(*columns).where(sa.or_(*kept)).order_by(*_order(ranked.c, query))
 
 
-def _series_only(statement: sa.Select) -> sa.Select:
+def _series_only(statement: sa.Select, query: DataQuery) -> sa.Select:
     """One row per matching series, without observations (serieskeysonly, nodata)."""
     matched = statement.subquery()
+    sort = [matched.c[f"sort{n}"] for n in range(len(query.sort))]
     return (
         sa.select(
             matched.c.key,
@@ -86,13 +165,11 @@ def _series_only(statement: sa.Select) -> sa.Select:
             sa.null().label("period"),
             sa.null().label("value"),
             sa.null().label("attributes"),
+            *sort,
         )
         .distinct()
-        .order_by(matched.c.key, matched.c.provider)
+        .order_by(*_order(matched.c, query, periods=False))
     )
-
-
-COLUMNS = ("key", "series_attributes", "provider", "period", "value", "attributes")
 
 
 def _provider_filter(providers: tuple[tuple[str, str], ...]) -> sa.ColumnElement[bool]:
@@ -110,3 +187,70 @@ def _provider_filter(providers: tuple[tuple[str, str], ...]) -> sa.ColumnElement
         else:
             clauses.append(s.c.provider.endswith(f":{provider}", autoescape=True))
     return sa.or_(*clauses)
+
+
+# -- component filters (REST 2.x c[COMPONENT]) ----------------------------------------
+
+Comparison = Callable[[sa.ColumnElement, object], sa.ColumnElement[bool]]
+COMPARISONS: dict[str, Comparison] = {
+    "eq": lambda column, value: column == value,
+    "ne": lambda column, value: column != value,
+    "lt": lambda column, value: column < value,
+    "le": lambda column, value: column <= value,
+    "gt": lambda column, value: column > value,
+    "ge": lambda column, value: column >= value,
+    "co": lambda column, value: column.contains(value, autoescape=True),
+    "nc": lambda column, value: ~column.contains(value, autoescape=True),
+    "sw": lambda column, value: column.startswith(value, autoescape=True),
+    "ew": lambda column, value: column.endswith(value, autoescape=True),
+}
+
+
+def _filter_condition(component: ComponentFilter) -> sa.ColumnElement[bool]:
+    """Alternatives ORed, the conditions of each ANDed."""
+    return sa.or_(
+        *(
+            sa.and_(*(_condition(component, c) for c in alternative))
+            for alternative in component.alternatives
+        )
+    )
+
+
+def _condition(component: ComponentFilter, condition: Condition):
+    o = schema.observation
+    if component.kind == TIME and condition.operator not in ("co", "nc", "sw", "ew"):
+        return _period_condition(condition)
+    if component.kind == TIME:
+        return COMPARISONS[condition.operator](o.c.period, condition.value)
+    if component.kind == MEASURE:
+        return COMPARISONS[condition.operator](o.c.value, float(condition.value))
+    return COMPARISONS[condition.operator](_text_column(component), condition.value)
+
+
+def _text_column(component: ComponentFilter) -> sa.ColumnElement:
+    s, o = schema.series, schema.observation
+    if component.kind == DIMENSION:
+        return s.c[f"d{component.position}"]
+    table = {SERIES_ATTRIBUTE: s, OBSERVATION_ATTRIBUTE: o}[component.kind]
+    # An attribute without a value compares as the empty string.
+    return sa.func.coalesce(json_text(table.c.attributes, component.component), "")
+
+
+def _period_condition(condition: Condition) -> sa.ColumnElement[bool]:
+    """Compare the span a stored period covers with the span of the given one.
+
+    ``ge`` and ``le`` keep periods that reach into the bound (as ``startPeriod`` and
+    ``endPeriod`` do), ``gt`` and ``lt`` those wholly after or before it, ``eq``
+    those covering the same days.
+    """
+    o = schema.observation
+    first, last = (day.isoformat() for day in period_span(condition.value))
+    start, end = o.c.period_start, o.c.period_end
+    return {
+        "eq": lambda: sa.and_(start == first, end == last),
+        "ne": lambda: sa.or_(start != first, end != last),
+        "ge": lambda: end >= first,
+        "gt": lambda: start > last,
+        "le": lambda: start <= last,
+        "lt": lambda: end < first,
+    }[condition.operator]()

@@ -6,6 +6,8 @@ import re
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def normalise_url(url: str) -> str:
@@ -38,3 +40,27 @@ def version_key(version: str) -> tuple:
     numbers = tuple(int(p) if p.isdigit() else 0 for p in core.split("."))
     # A version without extension (stable) sorts after its drafts.
     return numbers, extension == "", extension
+
+
+class json_text(FunctionElement):
+    """The text of one member of a JSON object kept in a text column, or NULL.
+
+    ``json_text(column, "OBS_STATUS")`` is ``json_extract`` on SQLite and ``->>``
+    on PostgreSQL, where the text is first cast to JSON.
+    """
+
+    type = sa.String()
+    name = "json_text"
+    inherit_cache = True
+
+
+@compiles(json_text)
+def _json_text_sqlite(element: json_text, compiler, **kw) -> str:
+    column, member = (compiler.process(c, **kw) for c in element.clauses)
+    return f"json_extract({column}, '$.\"' || {member} || '\"')"
+
+
+@compiles(json_text, "postgresql")
+def _json_text_postgresql(element: json_text, compiler, **kw) -> str:
+    column, member = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({column} AS JSON) ->> {member})"

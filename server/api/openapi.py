@@ -1,0 +1,269 @@
+"""An OpenAPI 3.0 description of this server's own API, and a page that shows it.
+
+The page is plain HTML rendered on the server from the same description: it needs
+no script and no network access.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from flask import Blueprint, Response, jsonify
+
+from server.formats.media import OFFERS
+
+blueprint = Blueprint("openapi", __name__)
+
+STRUCTURE_TYPES_15 = [
+    "datastructure",
+    "dataflow",
+    "codelist",
+    "conceptscheme",
+    "categoryscheme",
+    "categorisation",
+    "contentconstraint",
+    "hierarchicalcodelist",
+    "agencyscheme",
+    "dataproviderscheme",
+    "dataconsumerscheme",
+    "organisationunitscheme",
+    "provisionagreement",
+    "structure",
+]
+
+
+def _path_parameter(name: str, description: str, enum: list[str] | None = None) -> dict:
+    schema: dict = {"type": "string"}
+    if enum:
+        schema["enum"] = enum
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _query(name: str, description: str, enum: list[str] | None = None) -> dict:
+    schema: dict = {"type": "string"}
+    if enum:
+        schema["enum"] = enum
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _responses(api: str, kind: str, empty: str) -> dict:
+    media = {m.content_type: {} for m in OFFERS[(api, kind)].types}
+    error = {"application/xml": {}}
+    return {
+        "200": {
+            "description": "The message, in the negotiated format",
+            "content": media,
+        },
+        "304": {"description": "Not modified since If-Modified-Since / If-None-Match"},
+        "400": {
+            "description": "Malformed query: the message says what was expected",
+            "content": error,
+        },
+        "404": {"description": empty, "content": error},
+        "406": {
+            "description": "No acceptable format can be produced",
+            "content": error,
+        },
+        "414": {"description": "URI too long", "content": error},
+        "501": {
+            "description": "A standard feature not supported yet",
+            "content": error,
+        },
+    }
+
+
+def _structure_15() -> dict:
+    return {
+        "get": {
+            "summary": "Structural metadata (SDMX-REST 1.5)",
+            "parameters": [
+                _path_parameter("resource", "Artefact type", STRUCTURE_TYPES_15),
+                _path_parameter(
+                    "agencyID", "Maintenance agency, all, or several with +"
+                ),
+                _path_parameter("resourceID", "Artefact id, all, or several with +"),
+                _path_parameter("version", "Version, latest or all"),
+                _query(
+                    "references",
+                    "Referenced artefacts to add",
+                    [
+                        "none",
+                        "parents",
+                        "parentsandsiblings",
+                        "children",
+                        "descendants",
+                        "all",
+                        *STRUCTURE_TYPES_15[:-1],
+                    ],
+                ),
+                _query(
+                    "detail",
+                    "Amount of detail",
+                    [
+                        "full",
+                        "allstubs",
+                        "referencestubs",
+                        "allcompletestubs",
+                        "referencecompletestubs",
+                    ],
+                ),
+                _query("format", "Format instead of Accept (non-standard)"),
+            ],
+            "responses": _responses("1.5", "structure", "No artefact matches"),
+        }
+    }
+
+
+def _data_15() -> dict:
+    return {
+        "get": {
+            "summary": "Data (SDMX-REST 1.5)",
+            "parameters": [
+                _path_parameter("flowRef", "ID, AGENCY,ID or AGENCY,ID,VERSION"),
+                _path_parameter(
+                    "key",
+                    "Codes in dimension order joined by ., + for OR,"
+                    " empty for any; or all",
+                ),
+                _path_parameter("providerRef", "PROVIDER, AGENCY,PROVIDER or all"),
+                _query("startPeriod", "Start of the period (any SDMX time format)"),
+                _query("endPeriod", "End of the period (any SDMX time format)"),
+                _query("updatedAfter", "Only what changed after this instant"),
+                _query("firstNObservations", "First N observations per series"),
+                _query("lastNObservations", "Last N observations per series"),
+                _query(
+                    "detail",
+                    "Amount of detail",
+                    ["full", "dataonly", "serieskeysonly", "nodata"],
+                ),
+                _query("dimensionAtObservation", "TIME_PERIOD"),
+                _query("format", "Format instead of Accept (non-standard)"),
+            ],
+            "responses": _responses("1.5", "data", "No data matches (SDMX code 100)"),
+        }
+    }
+
+
+def _availability_15() -> dict:
+    return {
+        "get": {
+            "summary": "Data availability (SDMX-REST 1.5)",
+            "parameters": [
+                _path_parameter("flowRef", "ID, AGENCY,ID or AGENCY,ID,VERSION"),
+                _path_parameter("key", "Key, as for data queries"),
+                _path_parameter("providerRef", "Provider or all"),
+                _path_parameter("componentID", "One dimension, or all"),
+                _query("mode", "exact or available", ["exact", "available"]),
+                _query(
+                    "references",
+                    "Artefacts to add",
+                    [
+                        "none",
+                        "all",
+                        "datastructure",
+                        "conceptscheme",
+                        "codelist",
+                        "dataproviderscheme",
+                        "dataflow",
+                    ],
+                ),
+                _query("startPeriod", "Start of the period"),
+                _query("endPeriod", "End of the period"),
+                _query("updatedAfter", "Only what changed after this instant"),
+            ],
+            "responses": _responses("1.5", "structure", "No data matches"),
+        }
+    }
+
+
+def _schema_15() -> dict:
+    return {
+        "get": {
+            "summary": "XML schema of a dataflow's or DSD's data (SDMX-REST 1.5)",
+            "parameters": [
+                _path_parameter("context", "Context", ["datastructure", "dataflow"]),
+                _path_parameter("agencyID", "Maintenance agency"),
+                _path_parameter("resourceID", "Artefact id"),
+                _path_parameter("version", "Version or latest"),
+                _query("dimensionAtObservation", "TIME_PERIOD or AllDimensions"),
+            ],
+            "responses": _responses("1.5", "schema", "No such artefact"),
+        }
+    }
+
+
+def description() -> dict:
+    """The OpenAPI 3.0 document of the REST 1.5 API this server answers."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "SDMX migration data exchange server",
+            "version": "1.0.0",
+            "description": "UN DESA International Migrant Stock over SDMX-REST 1.5 "
+            "(under /rest) and 2.x (under /rest/v2, described by the official "
+            "SDMX-REST 2.2.2 OpenAPI file).",
+        },
+        "paths": {
+            "/rest/{resource}/{agencyID}/{resourceID}/{version}": _structure_15(),
+            "/rest/data/{flowRef}/{key}/{providerRef}": _data_15(),
+            "/rest/availableconstraint/{flowRef}/{key}/{providerRef}/{componentID}": (
+                _availability_15()
+            ),
+            "/rest/schema/{context}/{agencyID}/{resourceID}/{version}": _schema_15(),
+        },
+    }
+
+
+@blueprint.route("/openapi.json")
+def openapi_json() -> Response:
+    return jsonify(description())
+
+
+@blueprint.route("/docs")
+def docs_page() -> Response:
+    spec = description()
+    parts = [
+        "<!doctype html><html lang=en><meta charset=utf-8>",
+        f"<title>{escape(spec['info']['title'])}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "code{background:#eee}td,th{border:1px solid #ccc;padding:.3em}"
+        "table{border-collapse:collapse}</style>",
+        f"<h1>{escape(spec['info']['title'])}</h1>",
+        f"<p>{escape(spec['info']['description'])}</p>",
+        '<p>Machine-readable: <a href="openapi.json">openapi.json</a></p>',
+    ]
+    for path, item in spec["paths"].items():
+        operation = item["get"]
+        parts.append(f"<h2>GET <code>{escape(path)}</code></h2>")
+        parts.append(f"<p>{escape(operation['summary'])}</p>")
+        parts.append("<table><tr><th>parameter</th><th>in</th><th>meaning</th></tr>")
+        for parameter in operation["parameters"]:
+            allowed = parameter["schema"].get("enum")
+            meaning = parameter["description"] + (
+                f" ({', '.join(allowed)})" if allowed else ""
+            )
+            parts.append(
+                f"<tr><td><code>{escape(parameter['name'])}</code></td>"
+                f"<td>{parameter['in']}</td><td>{escape(meaning)}</td></tr>"
+            )
+        parts.append("</table><p>Formats: ")
+        parts.append(
+            ", ".join(
+                f"<code>{escape(t)}</code>"
+                for t in operation["responses"]["200"].get("content", {})
+            )
+        )
+        parts.append("</p>")
+    return Response("".join(parts), content_type="text/html; charset=utf-8")

@@ -1,0 +1,121 @@
+"""Schema queries (SDMX-REST 1.5 section 4.6 ``/schema``, 2.x schema.md): the XML
+schema that validates structure-specific data of a dataflow or data structure, with
+the codes its codelists and content constraints allow.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from lxml import etree
+
+from server.errors import InvalidQuery, NotFound, NotImplementedFeature
+from server.formats.dsd_schema import ALL_DIMENSIONS, dsd_schema
+from server.formats.dsd_schema30 import dataflow_schema
+from server.formats.media import negotiate
+from server.formats.ns import COM
+from server.model import ArtefactRef, DataStructure
+from server.query.queries import AGENCY_RE, ID_RE, LATEST, VERSION_RE
+from server.store_ext import get_store
+
+CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
+METADATA_CONTEXTS = ("metadatastructure", "metadataflow", "metadataprovisionagreement")
+PARAMETERS = {"dimensionAtObservation", "explicitMeasure", "format", "deletion"}
+
+
+def schema_query(segments: list[str], api: str = "1.5") -> Response:
+    """Answer ``/schema/{context}/{agency}/{id}/{version}``."""
+    unknown = sorted(set(request.args) - PARAMETERS)
+    if unknown:
+        raise InvalidQuery(f"unknown query parameter(s) {', '.join(unknown)}")
+    context, agency, ident, version = _path(segments, api)
+    media = negotiate(
+        "schema", request.headers.get("Accept"), request.args.get("format"), api
+    )
+    store = get_store()
+    row = _artefact(store, context, agency, ident, version)
+    dsd = store.structure_of(row) if context == "dataflow" else _dsd(store, row)
+    codes = _allowed_codes(store, dsd, row if context == "dataflow" else None)
+    at_observation = request.args.get("dimensionAtObservation", dsd.time_dimension)
+    if at_observation not in (dsd.time_dimension, ALL_DIMENSIONS):
+        raise NotImplementedFeature(
+            f"schemas with dimensionAtObservation={at_observation} are not supported "
+            f"yet; use {dsd.time_dimension} or AllDimensions"
+        )
+    if media.writer == "xsd30":
+        flow = ArtefactRef(row.type, row.agency, row.id, row.version)
+        body = dataflow_schema(dsd, flow, codes)
+    else:
+        body = dsd_schema(dsd, codes, at_observation)
+    return Response(body, content_type=media.content_type)
+
+
+def _path(segments: list[str], api: str) -> tuple[str, str, str, str]:
+    if len(segments) < 3 or not all(segments[:3]):
+        raise InvalidQuery(
+            "name the structure: /schema/{context}/{agencyID}/{resourceID}/{version}"
+        )
+    if len(segments) > 4:
+        raise InvalidQuery("too many path segments after /schema")
+    context, agency, ident = segments[:3]
+    version = segments[3] if len(segments) > 3 and segments[3] else _latest(api)
+    if context in METADATA_CONTEXTS:
+        raise NotImplementedFeature("schemas for reference metadata are not supported")
+    if context not in CONTEXTS:
+        raise InvalidQuery(f"context {context!r} is not one of {', '.join(CONTEXTS)}")
+    for kind, value, pattern in (("agency", agency, AGENCY_RE), ("id", ident, ID_RE)):
+        if not pattern.fullmatch(value):
+            raise InvalidQuery(f"{kind} {value!r} is not a valid SDMX identifier")
+    if version in ("all", "*"):
+        raise InvalidQuery("a schema query names one version, or latest (~ in 2.x)")
+    if version not in (LATEST, "~", "+") and not VERSION_RE.fullmatch(version):
+        raise InvalidQuery(f"version {version!r} is not valid; use e.g. 1.0 or latest")
+    return context, agency, ident, version
+
+
+def _latest(api: str) -> str:
+    return LATEST if api == "1.5" else "~"
+
+
+def _artefact(store, context: str, agency: str, ident: str, version: str):
+    wanted = LATEST if version in ("~", "+") else version
+    rows = store.find_artefacts([context], [agency], [ident], [wanted])
+    if not rows:
+        raise NotFound(f"no {context} {agency}:{ident}({version}) in this service")
+    return rows[-1]
+
+
+def _dsd(store, row) -> DataStructure:
+    if row.type != "datastructure":
+        raise NotImplementedFeature(f"schemas for a {row.type} are not supported yet")
+    ref = ArtefactRef("datastructure", row.agency, row.id, row.version)
+    return store.data_structure(ref)
+
+
+def _allowed_codes(store, dsd: DataStructure, flow) -> dict[str, list[str]]:
+    """Codes of each coded component, narrowed by the dataflow's constraints."""
+    codes = {k: set(v) for k, v in store.code_sets(dsd).items()}
+    if flow is not None:
+        for component, allowed in _constraint_values(store, flow).items():
+            if component in codes:
+                codes[component] &= allowed
+    return {k: sorted(v) for k, v in codes.items() if v}
+
+
+def _constraint_values(store, flow) -> dict[str, set[str]]:
+    ref = ArtefactRef(flow.type, flow.agency, flow.id, flow.version)
+    constraints = [r for r in store.parents({ref}) if r.type == "contentconstraint"]
+    allowed: dict[str, set[str]] = {}
+    for row in store.rows_for(constraints):
+        root = etree.fromstring(row.xml.encode("utf-8"))
+        if root.get("type", "Actual") != "Allowed":
+            continue
+        for region in root.iter("{*}CubeRegion"):
+            if region.get("include", "true") != "true":
+                continue
+            for key_value in region.iterfind(f"{{{COM}}}KeyValue"):
+                values = {v.text for v in key_value.iterfind(f"{{{COM}}}Value")}
+                current = allowed.get(key_value.get("id"))
+                allowed[key_value.get("id")] = (
+                    values if current is None else current & values
+                )
+    return allowed
