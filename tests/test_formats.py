@@ -8,6 +8,7 @@ import io
 import pytest
 from lxml import etree
 
+from server.formats.dsd_schema import validating_schema
 from server.formats.dsd_schema30 import dataflow_schema
 from server.formats.dsd_schema30 import validating_schema as validating_schema_30
 from server.model import ArtefactRef
@@ -157,6 +158,27 @@ def test_parentsandsiblings_brings_the_parents_and_what_they_use(client):
 
 
 def test_an_unservable_data_type_is_406(client):
-    accept = _sdmx("generictimeseriesdata+xml", "2.1")
+    accept = _sdmx("data+json", "2.1.0")
     response = client.get(DATA, headers={"Accept": accept})
     assert_sdmx_error(response, 406, 406, "genericdata")
+
+
+def test_generic_time_series_form_is_valid(client):
+    accept = _sdmx("generictimeseriesdata+xml", "2.1")
+    response = client.get(DATA, headers={"Accept": accept})
+    assert response.content_type == accept
+    root = assert_valid_sdmx_ml(response.data)
+    assert etree.QName(root).localname == "GenericTimeSeriesData"
+    values = {v.get("value") for v in root.iter("{*}ObsValue")}
+    assert {"50632836", "26153840"} <= values
+
+
+def test_structure_specific_time_series_form_is_valid(app, client):
+    accept = _sdmx("structurespecifictimeseriesdata+xml", "2.1")
+    response = client.get(DATA, headers={"Accept": accept})
+    assert response.content_type == accept
+    xsd = client.get("/rest/schema/dataflow/UNDESA/DF_IMS2020_SEX/1.0").data
+    schema = validating_schema(SCHEMAS, xsd)
+    document = etree.fromstring(response.data)
+    assert etree.QName(document).localname == "StructureSpecificTimeSeriesData"
+    assert schema.validate(document), schema.error_log.last_error

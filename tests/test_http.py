@@ -103,3 +103,16 @@ def test_no_byte_order_mark_and_utf8_declared(client):
 
 def test_wrong_method_is_an_sdmx_error(client):
     assert_sdmx_error(client.post(CODELIST), 405, 140, "POST")
+
+
+def test_a_result_above_the_service_limit_is_413_saying_how_to_narrow(app, client):
+    app.config["MAX_RESULT_OBSERVATIONS"] = 20
+    try:
+        response = client.get("/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840.._T._T._T")
+        assert_sdmx_error(response, 413, 510, "more than 20", "narrow it")
+        response = client.get("/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0/*")
+        assert_sdmx_error(response, 413, 510, "more than 20")
+        within = client.get(f"{DATA}?startPeriod=2010")
+        assert within.status_code == 200
+    finally:
+        app.config.pop("MAX_RESULT_OBSERVATIONS")

@@ -231,6 +231,4 @@ def test_unservable_accept_is_406(client):
 
 
 def test_unsupported_standard_features_are_501(client):
-    response = client.get("/rest/codelist/UNDESA/CL_SEX?detail=referencepartial")
-    assert_sdmx_error(response, 501, 501, "referencepartial")
     assert_sdmx_error(client.get("/rest/metadata/DF_IMS2020_SEX"), 501, 501)

@@ -9,11 +9,14 @@ from itertools import chain
 from flask import Blueprint, Response, current_app, request
 
 from server.api.availability import availability_query
+from server.api.limits import check_result_size
+from server.api.reference_partial import cut_references
 from server.api.schema import schema_query
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.language import localised_rows, preferred_languages
 from server.formats.media import negotiate
+from server.formats.partial import cut_item_scheme, is_item_scheme
 from server.formats.registry import DATA_WRITERS, STRUCTURE_WRITERS
 from server.formats.structure_reader import ELEMENT_OF_RESOURCE
 from server.model import ArtefactRef
@@ -24,6 +27,7 @@ from server.query.queries import (
     ALL,
     DATA_DETAIL,
     ID_RE,
+    ITEM_RE,
     LATEST,
     STANDARD_BUT_UNSUPPORTED,
     STRUCTURE_DETAIL,
@@ -76,6 +80,7 @@ DATA_PARAMETERS = {
     "format",
 }
 STRUCTURE_PARAMETERS = {"detail", "references", "format"}
+ITEM_SCHEME_RESOURCES = {r for r in STRUCTURE_RESOURCES if is_item_scheme(r)}
 
 
 @blueprint.route(
@@ -157,21 +162,40 @@ def parse_structure_query(resource: str, segments: list[str]) -> StructureQuery:
     version_values = tuple(
         v if v in (ALL, LATEST) else _check_version(v) for v in versions.split("+")
     )
-    item = _segment(segments, 3, ALL)
-    if item != ALL:
-        raise NotImplementedFeature(
-            f"item queries (/{resource}/…/{item}) are not supported yet; query the "
-            "whole item scheme"
-        )
+    item_ids = _item_ids(resource, _segment(segments, 3, ALL))
     types = tuple(ELEMENT_OF_RESOURCE) if resource == "structure" else (resource,)
     return StructureQuery(
         types=types,
         agencies=split_multi("agency", _segment(segments, 0, ALL), AGENCY_RE),
         ids=split_multi("resource id", _segment(segments, 1, ALL), ID_RE),
         versions=version_values,
+        item_ids=item_ids,
         detail=detail,
         references=references,
     )
+
+
+def _item_ids(resource: str, text: str) -> tuple[str, ...]:
+    """The ``+``-joined item ids of an item query; only item schemes have items."""
+    if text == ALL:
+        return (ALL,)
+    if not is_item_scheme(resource):
+        raise InvalidQuery(
+            f"item {text!r}: only item schemes have items "
+            f"({', '.join(sorted(ITEM_SCHEME_RESOURCES))}), not {resource}"
+        )
+    return split_multi("item id", text, ITEM_RE)
+
+
+def cut_to_items(rows: list, item_ids: tuple[str, ...]) -> list:
+    """The item schemes of ``rows`` with only the items asked for (isPartial).
+
+    Schemes holding none of the items are left out.
+    """
+    if item_ids == (ALL,):
+        return rows
+    cut = (cut_item_scheme(row, item_ids) for row in rows if is_item_scheme(row.type))
+    return [row for row in cut if row is not None]
 
 
 def _check_version(version: str) -> str:
@@ -209,6 +233,15 @@ def structure_query(resource: str, segments: list[str]) -> Response:
     referenced = store.rows_for(
         sorted(resolve_references(store, main, query.references) - main, key=str)
     )
+    if query.detail == "referencepartial":
+        referenced = cut_references(store, rows, referenced)
+    rows = cut_to_items(rows, query.item_ids)
+    if not rows:
+        raise NotFound(
+            f"no {resource} matching agency={'+'.join(query.agencies)}, "
+            f"id={'+'.join(query.ids)}, version={'+'.join(query.versions)} has the "
+            f"items {'+'.join(query.item_ids)}"
+        )
     rows, referenced = in_language(media, rows, referenced)
     full, stubs, complete = split_by_detail(query.detail, rows, referenced)
     writer = STRUCTURE_WRITERS[media.writer]
@@ -238,6 +271,7 @@ def split_by_detail(
         "referencestubs": (rows, referenced, []),
         "allcompletestubs": ([], [], every),
         "referencecompletestubs": (rows, [], referenced),
+        "referencepartial": (every, [], []),
     }[detail]
 
 
@@ -356,6 +390,7 @@ def data_query(segments: list[str]) -> Response:
     query = parse_data_query(segments, dimensions_of)
     media = negotiate("data", request.headers.get("Accept"), request.args.get("format"))
     flow, dsd = flows["row"], flows["dsd"]
+    check_result_size(store, flow.pk, query)
     rows = store.select_observations(flow.pk, query)
     first = next(rows, None)
     if first is None:

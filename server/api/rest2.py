@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from server.api.availability2 import availability_query
+from server.api.reference_partial import cut_references
 from server.api.rest2_common import (
     WILDCARD,
     check_parameters,
@@ -22,10 +24,16 @@ from server.api.rest2_common import (
     split_values,
 )
 from server.api.rest2_data import data_query
-from server.api.rest15 import in_language, resolve_references, split_by_detail
+from server.api.rest15 import (
+    cut_to_items,
+    in_language,
+    resolve_references,
+    split_by_detail,
+)
 from server.api.schema import schema_query
 from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.media import negotiate
+from server.formats.partial import is_item_scheme
 from server.formats.registry import STRUCTURE_WRITERS
 from server.formats.structure_convert import RESOURCE_21, RESOURCE_30
 from server.formats.structure_reader import ELEMENT_OF_RESOURCE
@@ -34,6 +42,7 @@ from server.query.queries import (
     AGENCY_RE,
     ALL,
     ID_RE,
+    ITEM_RE,
     REFERENCE_TYPES_2,
     STRUCTURE_DETAIL,
     STRUCTURE_REFERENCES,
@@ -48,7 +57,6 @@ blueprint = Blueprint("rest2", __name__)
 API = "2"
 # Standard 2.x resources this server does not serve yet.
 NOT_YET = {
-    "availability": "availability queries (/rest/v2/availability)",
     "metadata": "reference metadata queries (/rest/v2/metadata)",
     "registration": "registration queries (/rest/v2/registration)",
 }
@@ -72,17 +80,6 @@ ITEM_SCHEME_TYPES = {
     "namepersonalisationscheme",
     "vtlmappingscheme",
 }
-# Stored types (REST 1.5 names) that detail=referencepartial would cut down.
-PARTIAL_TYPES = {
-    "codelist",
-    "conceptscheme",
-    "categoryscheme",
-    "agencyscheme",
-    "dataproviderscheme",
-    "dataconsumerscheme",
-    "organisationunitscheme",
-    "hierarchicalcodelist",
-}
 
 
 @blueprint.route(
@@ -104,9 +101,12 @@ def dispatch(path: str) -> Response:
         return data_query(rest)
     if resource == "schema":
         return schema_query(rest, API)
+    if resource == "availability":
+        return availability_query(rest)
     if resource in NOT_YET:
         raise NotImplementedFeature(
-            f"{NOT_YET[resource]} are not supported yet; structure and data queries are"
+            f"{NOT_YET[resource]} are not supported yet; structure, data, schema "
+            "and availability queries are"
         )
     raise InvalidQuery(
         f"{resource!r} is not an SDMX-REST 2.x resource; use structure, data, "
@@ -134,9 +134,13 @@ def structure_query(segments: list[str]) -> Response:
         *(_references(store, main, r) for r in query.references.split(","))
     )
     referenced = store.rows_for(sorted(wanted - main, key=str))
-    detail = _effective_detail(query.detail, referenced)
+    if query.detail == "referencepartial":
+        referenced = cut_references(store, rows, referenced)
+    rows = cut_to_items(rows, query.item_ids)
+    if not rows:
+        return no_content()
     rows, referenced = in_language(media, rows, referenced)
-    full, stubs, complete = split_by_detail(detail, rows, referenced)
+    full, stubs, complete = split_by_detail(query.detail, rows, referenced)
     body = STRUCTURE_WRITERS[media.writer](sender(), full, stubs, complete)
     return Response(body, content_type=media.content_type)
 
@@ -156,9 +160,11 @@ def parse_structure_query(segments: list[str]) -> StructureQuery:
     artefact_type = segment(segments, 0)
     versions = segment(segments, 3, "~")
     parse_version_query(versions)  # a syntax error is a 400 even if nothing matches
-    _check_item(artefact_type, segment(segments, 4))
+    item_ids = _item_ids(artefact_type, segment(segments, 4))
+    types = _stored_types(artefact_type)
     return StructureQuery(
-        types=_stored_types(artefact_type),
+        types=types if item_ids == (ALL,) else tuple(filter(is_item_scheme, types)),
+        item_ids=item_ids,
         agencies=split_values("agency", segment(segments, 1), AGENCY_RE),
         ids=split_values("resource id", segment(segments, 2), ID_RE),
         versions=(versions,),
@@ -185,46 +191,26 @@ def _stored_types(artefact_type: str) -> tuple[str, ...]:
     )
 
 
-def _check_item(artefact_type: str, item: str) -> None:
-    if item == WILDCARD:
-        return
+def _item_ids(artefact_type: str, text: str) -> tuple[str, ...]:
+    """The ``,``-joined item ids of an item query (``*``: every item)."""
+    if text == WILDCARD:
+        return (ALL,)
     if artefact_type not in ITEM_SCHEME_TYPES | {WILDCARD}:
         raise InvalidQuery(
-            f"item {item!r}: only item schemes have items "
+            f"item {text!r}: only item schemes have items "
             f"({', '.join(sorted(ITEM_SCHEME_TYPES))}), not {artefact_type}"
         )
-    raise NotImplementedFeature(
-        f"item queries (…/{item}) are not supported yet; query the whole item "
-        "scheme and pick the items from it"
-    )
+    return split_values("item id", text, ITEM_RE)
 
 
 def _detail(detail: str) -> str:
     allowed = STRUCTURE_DETAIL[API]
-    if detail == "referencepartial":
-        return detail
     if detail not in allowed:
         raise InvalidQuery(
-            f"detail={detail!r} is not allowed; use one of {', '.join(allowed)}, "
-            "referencepartial"
+            f"detail={detail!r} is not allowed; use one of {', '.join(allowed)}"
         )
     # The store holds no codelist extensions, so raw and full are the same.
     return "full" if detail == "raw" else detail
-
-
-def _effective_detail(detail: str, referenced: list) -> str:
-    """referencepartial is full when no referenced item scheme could be cut down."""
-    if detail != "referencepartial":
-        return detail
-    partial = sorted(
-        {RESOURCE_30.get(r.type, r.type) for r in referenced if r.type in PARTIAL_TYPES}
-    )
-    if partial:
-        raise NotImplementedFeature(
-            "detail=referencepartial is not supported yet when item schemes are "
-            f"referenced ({', '.join(partial)}); use detail=full, or references=none"
-        )
-    return "full"
 
 
 def _parse_references(text: str) -> str:

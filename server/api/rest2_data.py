@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from flask import Response, request
 
+from server.api.limits import check_result_size
 from server.api.rest2_common import (
     check_parameters,
     no_content,
@@ -120,6 +121,7 @@ def data_query(segments: list[str]) -> Response:
     chosen = _choose(store, candidates)
     if chosen is None:
         return no_content()
+    check_result_size(store, chosen.flow.pk, chosen.query)
     rows = store.select_observations(chosen.flow.pk, chosen.query)
     first = next(rows, None)
     if first is None:

@@ -5,14 +5,16 @@ the codes its codelists and content constraints allow.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 from lxml import etree
 
+from server.api.reference_partial import cut_references
 from server.errors import InvalidQuery, NotFound, NotImplementedFeature
 from server.formats.dsd_schema import ALL_DIMENSIONS, dsd_schema
 from server.formats.dsd_schema30 import dataflow_schema
 from server.formats.media import negotiate
 from server.formats.ns import COM
+from server.formats.registry import STRUCTURE_WRITERS
 from server.model import ArtefactRef, DataStructure
 from server.query.queries import AGENCY_RE, ID_RE, LATEST, VERSION_RE
 from server.store_ext import get_store
@@ -28,6 +30,8 @@ def schema_query(segments: list[str], api: str = "1.5") -> Response:
     if unknown:
         raise InvalidQuery(f"unknown query parameter(s) {', '.join(unknown)}")
     context, agency, ident, version = _path(segments, api)
+    if api == "2" and "structure+json" in request.headers.get("Accept", ""):
+        return _schema_structures(context, agency, ident, version)
     media = negotiate(
         "schema", request.headers.get("Accept"), request.args.get("format"), api
     )
@@ -46,6 +50,27 @@ def schema_query(segments: list[str], api: str = "1.5") -> Response:
         body = dataflow_schema(dsd, flow, codes)
     else:
         body = dsd_schema(dsd, codes, at_observation)
+    return Response(body, content_type=media.content_type)
+
+
+def _schema_structures(context: str, agency: str, ident: str, version: str):
+    """The schema as SDMX-JSON 2.0.0 structures, as pysdmx's RegistryClient asks.
+
+    The artefact, its descendants (data structure, codelists, concept schemes) cut
+    as ``detail=referencepartial`` cuts them, and the content constraints on it.
+    """
+    from server.api.rest15 import resolve_references  # rest15 imports this module
+
+    store = get_store()
+    row = _artefact(store, context, agency, ident, version)
+    main = ArtefactRef(row.type, row.agency, row.id, row.version)
+    refs = resolve_references(store, {main}, "descendants")
+    refs |= {r for r in store.parents({main}) if r.type == "contentconstraint"}
+    referenced = cut_references(store, [row], store.rows_for(sorted(refs, key=str)))
+    media = negotiate("structure", request.headers.get("Accept"), None, "2")
+    body = STRUCTURE_WRITERS[media.writer](
+        current_app.config["SENDER_ID"], [row, *referenced], [], []
+    )
     return Response(body, content_type=media.content_type)
 
 

@@ -81,13 +81,19 @@ def dsd_namespace(dsd: ArtefactRef) -> str:
     )
 
 
-def write_generic(message: DataMessage, rows: Iterable) -> Iterator[str]:
-    """SDMX-ML 2.1 GenericData, series with observations by TIME_PERIOD."""
+def write_generic(
+    message: DataMessage, rows: Iterable, *, root: str = "GenericData"
+) -> Iterator[str]:
+    """SDMX-ML 2.1 GenericData, series with observations by TIME_PERIOD.
+
+    With ``root="GenericTimeSeriesData"`` it is the time-series form, which holds
+    the same series under another root element.
+    """
     dsd = message.dsd
     sid = _structure_id(dsd.ref)
     yield (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<mes:GenericData xmlns:mes="{MES}" xmlns:gen="{GEN}" xmlns:com="{COM}">'
+        f'<mes:{root} xmlns:mes="{MES}" xmlns:gen="{GEN}" xmlns:com="{COM}">'
         + header(
             message.sender,
             f'<mes:Structure structureID="{sid}" dimensionAtObservation="TIME_PERIOD">'
@@ -117,7 +123,7 @@ def write_generic(message: DataMessage, rows: Iterable) -> Iterator[str]:
         if len(buffer) > _FLUSH * 8:
             yield "".join(buffer)
             buffer = []
-    buffer.append("</mes:DataSet></mes:GenericData>")
+    buffer.append(f"</mes:DataSet></mes:{root}>")
     yield "".join(buffer)
 
 
@@ -130,14 +136,19 @@ def _generic_attributes(values: dict) -> str:
     return f"<gen:Attributes>{inner}</gen:Attributes>"
 
 
-def write_structure_specific(message: DataMessage, rows: Iterable) -> Iterator[str]:
-    """SDMX-ML 2.1 StructureSpecificData, series with observations by TIME_PERIOD."""
+def write_structure_specific(
+    message: DataMessage, rows: Iterable, *, root: str = "StructureSpecificData"
+) -> Iterator[str]:
+    """SDMX-ML 2.1 StructureSpecificData, series with observations by TIME_PERIOD.
+
+    With ``root="StructureSpecificTimeSeriesData"`` it is the time-series form.
+    """
     dsd = message.dsd
     sid = _structure_id(dsd.ref)
     namespace = dsd_namespace(dsd.ref)
     yield (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<mes:StructureSpecificData xmlns:mes="{MES}" xmlns:ss="{SPEC}" '
+        f'<mes:{root} xmlns:mes="{MES}" xmlns:ss="{SPEC}" '
         f'xmlns:com="{COM}" xmlns:xsi="{XSI}" xmlns:ns1={attr(namespace)}>'
         + header(
             message.sender,
@@ -165,7 +176,7 @@ def write_structure_specific(message: DataMessage, rows: Iterable) -> Iterator[s
         if len(buffer) > _FLUSH * 8:
             yield "".join(buffer)
             buffer = []
-    buffer.append("</mes:DataSet></mes:StructureSpecificData>")
+    buffer.append(f"</mes:DataSet></mes:{root}>")
     yield "".join(buffer)
 
 

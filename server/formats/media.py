@@ -45,6 +45,14 @@ GENERIC_21 = MediaType("genericdata", _sdmx("genericdata+xml", "2.1"), "generic2
 SPECIFIC_21 = MediaType(
     "structurespecificdata", _sdmx("structurespecificdata+xml", "2.1"), "specific21"
 )
+GENERIC_TS_21 = MediaType(
+    "generictimeseriesdata", _sdmx("generictimeseriesdata+xml", "2.1"), "generic21ts"
+)
+SPECIFIC_TS_21 = MediaType(
+    "structurespecifictimeseriesdata",
+    _sdmx("structurespecifictimeseriesdata+xml", "2.1"),
+    "specific21ts",
+)
 DATA_30 = MediaType("structurespecificdata", _sdmx("data+xml", "3.0.0"), "ml30")
 JSON_10 = MediaType("jsondata", _sdmx("data+json", "1.0.0"), "json10")
 JSON_20 = MediaType("jsondata", _sdmx("data+json", "2.0.0"), "json20")
@@ -78,7 +86,17 @@ OFFERS: dict[tuple[str, str], Offer] = {
         STRUCTURE_21,
     ),
     ("1.5", "data"): Offer(
-        (GENERIC_21, SPECIFIC_21, JSON_10, CSV_10, DATA_30, JSON_20, CSV_20),
+        (
+            GENERIC_21,
+            SPECIFIC_21,
+            GENERIC_TS_21,
+            SPECIFIC_TS_21,
+            JSON_10,
+            CSV_10,
+            DATA_30,
+            JSON_20,
+            CSV_20,
+        ),
         GENERIC_21,
         GENERIC_21,
         GENERIC_21,
@@ -95,7 +113,17 @@ OFFERS: dict[tuple[str, str], Offer] = {
         STRUCTURE_30,
     ),
     ("2", "data"): Offer(
-        (JSON_20, DATA_30, CSV_20, CSV_10, JSON_10, SPECIFIC_21, GENERIC_21),
+        (
+            JSON_20,
+            DATA_30,
+            CSV_20,
+            CSV_10,
+            JSON_10,
+            SPECIFIC_21,
+            GENERIC_21,
+            SPECIFIC_TS_21,
+            GENERIC_TS_21,
+        ),
         JSON_20,
         DATA_30,
         DATA_30,

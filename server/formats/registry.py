@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from server.formats import structure_json, structure_ml30, structure_writer
 from server.formats.csv20 import write_csv20
 from server.formats.data_writers import (
@@ -14,7 +16,11 @@ from server.formats.ml30_data import write_ml30
 
 DATA_WRITERS = {
     "generic21": write_generic,
+    "generic21ts": functools.partial(write_generic, root="GenericTimeSeriesData"),
     "specific21": write_structure_specific,
+    "specific21ts": functools.partial(
+        write_structure_specific, root="StructureSpecificTimeSeriesData"
+    ),
     "csv10": write_csv10,
     "csv20": write_csv20,
     "json10": write_json10,

@@ -21,6 +21,8 @@ AGENCY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*")
 ID_RE = re.compile(r"[A-Za-z0-9_@$-]+")
 VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*(-[A-Za-z0-9.]+)?")
 CODE_RE = re.compile(r"[A-Za-z0-9_@$-]+")
+# An item id, nested ones joined with '.' (common:NestedIDType).
+ITEM_RE = re.compile(r"[A-Za-z0-9_@$-]+(\.[A-Za-z0-9_@$-]+)*")
 
 # What each REST generation allows, one table per parameter (REST 1.5 4.3, 2.x).
 STRUCTURE_DETAIL = {
@@ -30,6 +32,7 @@ STRUCTURE_DETAIL = {
         "referencestubs",
         "allcompletestubs",
         "referencecompletestubs",
+        "referencepartial",
     ),
     # raw is full without resolving codelist extensions, which the store never has.
     "2": (
@@ -38,6 +41,7 @@ STRUCTURE_DETAIL = {
         "referencestubs",
         "allcompletestubs",
         "referencecompletestubs",
+        "referencepartial",
         "raw",
     ),
 }
@@ -96,7 +100,7 @@ DATA_DETAIL = {
     "1.5": ("full", "dataonly", "serieskeysonly", "nodata"),
 }
 STANDARD_BUT_UNSUPPORTED = {
-    "detail": ("referencepartial",),
+    "detail": (),
     "references": (),
 }
 

@@ -424,6 +424,14 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(exists_statement(flow_pk, query)).first() is not None
 
+    def count_rows(self, flow_pk: int, query, ceiling: int) -> int:
+        """How many rows a data query gives, counting no further than ``ceiling``."""
+        from server.store.data_select import select_statement
+
+        limited = select_statement(flow_pk, query).limit(ceiling).subquery()
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(sa.func.count()).select_from(limited))
+
     def select_observations(self, flow_pk: int, query) -> Iterator[sa.Row]:
         """Current observations of a data query, ordered by series key and period."""
         from server.store.data_select import select_statement

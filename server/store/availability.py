@@ -13,8 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from server.query import DataQuery
+from server.query.filters import DIMENSION, SERIES_ATTRIBUTE
 from server.store import schema
-from server.store.data_select import _provider_filter
+from server.store.data_select import (
+    _filter_condition,
+    _key_condition,
+    _provider_filter,
+)
+
+# Filters (REST 2.x ``c[…]``) that are conditions on ``series``; the others
+# (TIME_PERIOD, the measure, observation attributes) are on ``observation``.
+SERIES_KINDS = (DIMENSION, SERIES_ATTRIBUTE)
 
 
 @dataclass
@@ -48,40 +57,50 @@ def availability(
     for position, dimension in enumerate(dimensions):
         if component and dimension != component:
             continue
-        keyed = query
-        if mode == "available" and query.key:
-            key = list(query.key)
-            key[position] = ()
-            keyed = _with_key(query, tuple(key))
+        keyed = _without(query, position) if mode == "available" else query
         result.values[dimension] = _codes(conn, flow_pk, keyed, position)
     return result
 
 
-def _with_key(query: DataQuery, key: tuple) -> DataQuery:
-    return replace(query, key=key)
+def _without(query: DataQuery, position: int) -> DataQuery:
+    """The query without its selection at one key position (mode=available)."""
 
+    def free(key):
+        return key[:position] + ((),) + key[position + 1 :] if key else key
 
-def _matching_series(flow_pk: int, query: DataQuery) -> sa.Select:
-    """pks of series matching the key and having an observation in the window."""
-    s, o = schema.series, schema.observation
-    observed = sa.select(o.c.series_pk).where(
-        o.c.series_pk == s.c.pk, o.c.valid_to.is_(None), *_window(query)
+    return replace(
+        query,
+        key=free(query.key),
+        keys=tuple(free(key) for key in query.keys),
+        filters=tuple(
+            f
+            for f in query.filters
+            if not (f.kind == DIMENSION and f.position == position)
+        ),
     )
-    return sa.select(s.c.pk).where(
-        s.c.flow_pk == flow_pk, *series_filters(query), observed.exists()
+
+
+def _observed(query: DataQuery) -> sa.Exists:
+    """The series has a current observation inside the query's window."""
+    s, o = schema.series, schema.observation
+    return (
+        sa.select(o.c.series_pk)
+        .where(o.c.series_pk == s.c.pk, o.c.valid_to.is_(None), *_window(query))
+        .exists()
     )
 
 
 def series_filters(query: DataQuery) -> list:
-    """Conditions on ``series`` for the key and providers of a query."""
-    s = schema.series
-    conditions = [
-        s.c[f"d{position}"].in_(codes)
-        for position, codes in enumerate(query.key or ())
-        if codes
-    ]
+    """Conditions on ``series``: keys, providers, dimension and attribute filters."""
+    conditions = []
+    keys = query.key_filters()
+    if keys:
+        conditions.append(sa.or_(*(_key_condition(key) for key in keys)))
     if query.providers:
         conditions.append(_provider_filter(query.providers))
+    conditions += [
+        _filter_condition(f) for f in query.filters if f.kind in SERIES_KINDS
+    ]
     return conditions
 
 
@@ -94,18 +113,21 @@ def _window(query: DataQuery) -> list:
         conditions.append(o.c.period_start <= query.end.isoformat())
     if query.updated_after is not None:
         conditions.append(o.c.valid_from > query.updated_after)
+    conditions += [
+        _filter_condition(f) for f in query.filters if f.kind not in SERIES_KINDS
+    ]
     return conditions
 
 
 def _codes(
     conn: Connection, flow_pk: int, query: DataQuery, position: int
 ) -> list[str]:
+    """Distinct codes at one key position among the series a query matches."""
     s = schema.series
     column = s.c[f"d{position}"]
-    matching = _matching_series(flow_pk, query).subquery()
     statement = (
         sa.select(column)
-        .where(s.c.pk.in_(sa.select(matching.c.pk)))
+        .where(s.c.flow_pk == flow_pk, *series_filters(query), _observed(query))
         .distinct()
         .order_by(column)
     )
@@ -113,16 +135,21 @@ def _codes(
 
 
 def _totals(conn: Connection, flow_pk: int, query: DataQuery) -> tuple:
-    o = schema.observation
-    matching = _matching_series(flow_pk, query).subquery()
-    statement = sa.select(
-        sa.func.count(sa.distinct(o.c.series_pk)),
-        sa.func.count(),
-        sa.func.min(o.c.period_start),
-        sa.func.max(o.c.period_end),
-    ).where(
-        o.c.series_pk.in_(sa.select(matching.c.pk)),
-        o.c.valid_to.is_(None),
-        *_window(query),
+    """Series and observation counts and the span covered, in one statement."""
+    s, o = schema.series, schema.observation
+    statement = (
+        sa.select(
+            sa.func.count(sa.distinct(o.c.series_pk)),
+            sa.func.count(),
+            sa.func.min(o.c.period_start),
+            sa.func.max(o.c.period_end),
+        )
+        .select_from(o.join(s, s.c.pk == o.c.series_pk))
+        .where(
+            s.c.flow_pk == flow_pk,
+            *series_filters(query),
+            o.c.valid_to.is_(None),
+            *_window(query),
+        )
     )
     return tuple(conn.execute(statement).one())
