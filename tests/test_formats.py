@@ -75,10 +75,24 @@ def test_sdmx_csv_20_data_carries_the_values(client, accept, value_column):
     assert response.content_type == _sdmx("data+csv", "2.0.0")
     rows = list(csv.DictReader(io.StringIO(response.data.decode())))
     assert list(rows[0])[:3] == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
-    assert rows[0]["STRUCTURE_ID"] == "UNDESA:DF_IMS2020_SEX(1.0)"
+    assert rows[0]["STRUCTURE_ID"].startswith("UNDESA:DF_IMS2020_SEX(1.0)")
     (column,) = [name for name in rows[0] if name.startswith(value_column)]
     values = {row[column] for row in rows}
     assert {"50632836", "26153840"} <= values
+
+
+def test_sdmx_csv_labels_show_the_names_of_concepts_codes_and_dataflow(client):
+    accept = _sdmx("data+csv", "2.0.0") + ";labels=both"
+    response = client.get(DATA, headers={"Accept": accept})
+    rows = list(csv.DictReader(io.StringIO(response.data.decode())))
+    assert rows[0]["STRUCTURE_ID"] == (
+        "UNDESA:DF_IMS2020_SEX(1.0): International migrant stock by sex and "
+        "destination, 2020 revision"
+    )
+    assert rows[0]["FREQ: Frequency"] == "A: Annual"
+    assert {row["REF_AREA: Reference area"] for row in rows} == {
+        "840: United States of America"
+    }
 
 
 def test_sdmx_csv_bad_option_is_400(client):
@@ -182,3 +196,19 @@ def test_structure_specific_time_series_form_is_valid(app, client):
     document = etree.fromstring(response.data)
     assert etree.QName(document).localname == "StructureSpecificTimeSeriesData"
     assert schema.validate(document), schema.error_log.last_error
+
+
+@pytest.mark.parametrize(("version", "schema"), [("1.0.0", "1.0"), ("2.0.0", "2.0.0")])
+def test_sdmx_json_time_ranges_are_valid(client, version, schema):
+    response = client.get(
+        "/rest/data/DF_IMS2020_GROWTH/A.MIG_GROWTH.840._T._T._T._T",
+        headers={"Accept": _sdmx("data+json", version)},
+    )
+    message = assert_valid_json(response.data, "data", schema)
+    structure = message["data"].get("structure") or message["data"]["structures"][0]
+    (time,) = structure["dimensions"]["observation"]
+    first = time["values"][0]
+    assert first["start"] == "1990-07-01T00:00:00Z"
+    assert first["end"] == "1995-06-30T23:59:59Z"
+    shown = first.get("value") or first.get("name")
+    assert shown == "1990-07-01/P5Y"

@@ -116,3 +116,38 @@ def test_a_result_above_the_service_limit_is_413_saying_how_to_narrow(app, clien
         assert within.status_code == 200
     finally:
         app.config.pop("MAX_RESULT_OBSERVATIONS")
+
+
+def test_a_weak_validator_matches_if_none_match(client):
+    tag = client.get(DATA).headers["ETag"]
+    response = client.get(DATA, headers={"If-None-Match": f"W/{tag}"})
+    assert response.status_code == 304
+
+
+def test_etag_differs_by_accept_parameters_and_encoding(client):
+    csv20 = "application/vnd.sdmx.data+csv;version=2.0.0"
+    plain = client.get(DATA, headers={"Accept": csv20}).headers["ETag"]
+    labelled = client.get(DATA, headers={"Accept": csv20 + ";labels=both"})
+    zipped = client.get(DATA, headers={"Accept": csv20, "Accept-Encoding": "gzip"})
+    assert len({plain, labelled.headers["ETag"], zipped.headers["ETag"]}) == 3
+
+
+def test_huge_numbers_in_parameters_are_400(client):
+    response = client.get(f"{DATA}?lastNObservations=99999999999999999999")
+    assert_sdmx_error(response, 400, 140, "lastNObservations")
+    response = client.get(
+        "/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0/A.MIG_STOCK.840"
+        "?limit=9223372036854775808"
+    )
+    assert_sdmx_error(response, 400, 140, "limit")
+    response = client.get(
+        "/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0/A.MIG_STOCK.840?offset=1e9"
+    )
+    assert_sdmx_error(response, 400, 140, "offset")
+
+
+def test_a_control_character_in_a_filter_is_400(client):
+    response = client.get(
+        "/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0/*?c[REF_AREA]=co:%00"
+    )
+    assert_sdmx_error(response, 400, 140, "control character")

@@ -68,16 +68,22 @@ def _validators(response: Response) -> None:
     """ETag and Last-Modified from the store's change counter."""
     store = current_app.extensions["store"]
     version, changed = store.change_marker()
-    tag = hashlib.sha256(
-        f"{version}|{request.full_path}|{response.content_type}".encode()
-    ).hexdigest()[:32]
+    # Everything that changes the body: data, query, format and its parameters,
+    # language and compression.
+    varies = "|".join(
+        [version, request.full_path, response.content_type]
+        + [request.headers.get(h, "") for h in ("Accept", "Accept-Language")]
+        + [_encoding() or "identity"]
+    )
+    tag = hashlib.sha256(varies.encode()).hexdigest()[:32]
     response.set_etag(tag)
     response.last_modified = datetime.fromisoformat(changed)
 
 
 def _not_modified(response: Response) -> bool:
     if request.if_none_match:
-        return request.if_none_match.contains(response.get_etag()[0])
+        # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
+        return request.if_none_match.contains_weak(response.get_etag()[0])
     since = request.if_modified_since
     return (
         since is not None
@@ -101,9 +107,10 @@ def _answer_not_modified(response: Response) -> Response:
     return answer
 
 
-def _compress(response: Response) -> Response:
+def _encoding() -> str | None:
+    """The content coding chosen from Accept-Encoding, None for identity."""
     accepted = parse_accept_header(request.headers.get("Accept-Encoding"))
-    encoding = next(
+    return next(
         (
             e
             for e, q in sorted(accepted, key=lambda item: -item[1])
@@ -111,6 +118,10 @@ def _compress(response: Response) -> Response:
         ),
         None,
     )
+
+
+def _compress(response: Response) -> Response:
+    encoding = _encoding()
     if encoding is None or request.method == "HEAD":
         return response
     response.response = _compressed(response.response, ENCODINGS[encoding])

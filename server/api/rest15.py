@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from itertools import chain
 
@@ -12,12 +11,13 @@ from server.api.availability import availability_query
 from server.api.limits import check_result_size
 from server.api.reference_partial import cut_references
 from server.api.schema import schema_query
+from server.api.writers import data_writer
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.language import localised_rows, preferred_languages
 from server.formats.media import negotiate
 from server.formats.partial import cut_item_scheme, is_item_scheme
-from server.formats.registry import DATA_WRITERS, STRUCTURE_WRITERS
+from server.formats.registry import STRUCTURE_WRITERS
 from server.formats.structure_reader import ELEMENT_OF_RESOURCE
 from server.model import ArtefactRef
 from server.query import parameters
@@ -396,9 +396,7 @@ def data_query(segments: list[str]) -> Response:
     if first is None:
         raise NoResults(_no_data_message(store, query, flow, dsd))
     message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
-    writer = DATA_WRITERS[media.writer]
-    if media.writer == "csv20":
-        writer = functools.partial(writer, **csv_options(request.headers.get("Accept")))
+    writer = data_writer(media, store, flow, dsd)
     body = _encode(writer(message, chain([first], rows)))
     return Response(body, content_type=media.content_type)
 

@@ -15,7 +15,6 @@ is cut from the rows in Python as they stream), and ``sort``, ``offset`` and
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -34,11 +33,10 @@ from server.api.rest2_common import (
     sender,
     split_values,
 )
-from server.api.rest15 import csv_options
+from server.api.writers import data_writer
 from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.media import negotiate
-from server.formats.registry import DATA_WRITERS
 from server.model import DataStructure
 from server.query import parameters
 from server.query.filters import raw_filters, resolve_filters
@@ -189,9 +187,7 @@ def _common_parameters() -> dict:
 def _offset(text: str | None) -> int:
     if text is None:
         return 0
-    if not text.isdigit():
-        raise InvalidQuery(f"offset={text!r} must be a whole number of 0 or more")
-    return int(text)
+    return parameters.whole_number("offset", text)
 
 
 # -- from the path to dataflows ------------------------------------------------------
@@ -358,8 +354,6 @@ def _respond(media, chosen: Candidate, rows: Iterable) -> Response:
     if chosen.attributes is not None:
         rows = _keep_attributes(rows, chosen.attributes)
     message = DataMessage(dsd=chosen.dsd, flow=ref(chosen.flow), sender=sender())
-    writer = DATA_WRITERS[media.writer]
-    if media.writer == "csv20":
-        writer = functools.partial(writer, **csv_options(request.headers.get("Accept")))
+    writer = data_writer(media, get_store(), chosen.flow, chosen.dsd)
     body = (chunk.encode("utf-8") for chunk in writer(message, rows))
     return Response(body, content_type=media.content_type)

@@ -30,7 +30,9 @@ Known gaps:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import Any, ClassVar
 
 from server.formats.data_parts import (
@@ -45,6 +47,9 @@ from server.formats.data_parts import (
 from server.formats.data_writers import DataMessage
 from server.formats.xmlutil import message_id, prepared
 from server.model import Component
+from server.query.periods import period_span
+
+_ID = re.compile(r"[A-Za-z0-9_@$-]+")
 
 __all__ = ["SCHEMA_10", "SCHEMA_20", "write_json10", "write_json20"]
 
@@ -236,9 +241,7 @@ class _JsonData:
         time = {
             **self._named(dsd.time_dimension),
             "keyPosition": len(dsd.dimensions),
-            "values": [
-                self._code(dsd.time_dimension, p) for p in self.periods.positions
-            ],
+            "values": [self._period(p) for p in self.periods.positions],
         }
         series = [self._dimension(p) for p in range(len(dsd.dimensions))]
         # Series without observations (serieskeysonly) give no time period to list.
@@ -252,6 +255,18 @@ class _JsonData:
     def _code(self, component_id: str, code: str) -> dict[str, Any]:
         name = self.names.code(component_id, code) or code
         return {"id": code, "name": name, "names": {LANGUAGE: name}}
+
+    def _period(self, period: str) -> dict[str, Any]:
+        """A time period with the first and last instant it covers."""
+        start, end = period_span(period)
+        value: dict[str, Any] = (
+            {"id": period, "name": period, "names": {LANGUAGE: period}}
+            if _ID.fullmatch(period)
+            else self._unidentified_period(period, start)
+        )
+        value["start"] = f"{start.isoformat()}T00:00:00Z"
+        value["end"] = f"{end.isoformat()}T23:59:59Z"
+        return value
 
     def _dimension(self, position: int) -> dict[str, Any]:
         dimension = self.dsd.dimensions[position]
@@ -278,6 +293,10 @@ class _JsonData:
 
     # --- What differs between versions ---------------------------------------------
 
+    def _unidentified_period(self, period: str, start: date) -> dict[str, Any]:
+        """SDMX-JSON 2.0 gives a period that is no valid id (a range) as a value."""
+        return {"value": period}
+
     def _data_set_head(self) -> dict:
         raise NotImplementedError
 
@@ -298,6 +317,11 @@ class _Json10(_JsonData):
     """SDMX-JSON 1.0: ``data.structure``; uncoded values as names."""
 
     schema = SCHEMA_10
+
+    def _unidentified_period(self, period: str, start: date) -> dict[str, Any]:
+        # SDMX-JSON 1.0 has no value form: the id is the first day, the name and
+        # the start and end give the range (a 1.0 id cannot hold '/' or ':').
+        return {"id": start.isoformat(), "name": period, "names": {LANGUAGE: period}}
 
     def _data_set_head(self) -> dict:
         return {}

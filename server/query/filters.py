@@ -112,6 +112,11 @@ def parse_filter(component: str, text: str) -> ComponentFilter:
 def _condition(component: str, text: str) -> Condition:
     match = _CONDITION.fullmatch(text)
     operator, value = (match["operator"], match["value"]) if match else ("eq", text)
+    if any(ord(character) < 32 for character in value):
+        raise InvalidQuery(
+            f"c[{component}] holds a control character ({text!r}); codes and values "
+            "are printable text"
+        )
     if value == "":
         raise InvalidQuery(
             f"c[{component}] has a condition without a value ({text!r}); write "

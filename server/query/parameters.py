@@ -6,13 +6,22 @@ from datetime import UTC, datetime
 
 from server.errors import InvalidQuery
 
+LARGEST = 2**31 - 1  # beyond any result; keeps SQL integers in range
+
 
 def positive_int(name: str, text: str | None) -> int | None:
     """An integer of at least 1, or None when the parameter is absent."""
     if text is None:
         return None
-    if not text.isdigit() or int(text) < 1:
-        raise InvalidQuery(f"{name}={text!r} must be a whole number of 1 or more")
+    return whole_number(name, text, minimum=1)
+
+
+def whole_number(name: str, text: str, minimum: int = 0) -> int:
+    """A whole number from ``minimum`` to :data:`LARGEST`, or a 400 saying so."""
+    if not (text.isascii() and text.isdigit()) or not minimum <= int(text) <= LARGEST:
+        raise InvalidQuery(
+            f"{name}={text!r} must be a whole number from {minimum} to {LARGEST}"
+        )
     return int(text)
 
 
