@@ -292,37 +292,35 @@ class Store:
 
     def children(self, refs: Iterable[ArtefactRef]) -> set[ArtefactRef]:
         """Artefacts that the given ones reference directly."""
-        r, a = schema.reference, schema.artefact
-        found: set[ArtefactRef] = set()
-        with self.engine.connect() as conn:
-            for ref in refs:
-                query = (
-                    sa.select(r.c.type, r.c.agency, r.c.id, r.c.version)
-                    .join(a, a.c.pk == r.c.source_pk)
-                    .where(
-                        a.c.type == ref.type,
-                        a.c.agency == ref.agency,
-                        a.c.id == ref.id,
-                        a.c.version == ref.version,
-                    )
-                )
-                found.update(_row_ref(row) for row in conn.execute(query))
-        return found
+        return self._neighbours(refs, outgoing=True)
 
     def parents(self, refs: Iterable[ArtefactRef]) -> set[ArtefactRef]:
         """Artefacts that reference the given ones directly."""
+        return self._neighbours(refs, outgoing=False)
+
+    def _neighbours(
+        self, refs: Iterable[ArtefactRef], outgoing: bool
+    ) -> set[ArtefactRef]:
+        """One step along the reference rows, from referrer to referenced or back."""
         r, a = schema.reference, schema.artefact
+        # Outgoing: match the referrer (artefact) and return what it references.
+        matched, returned = (a, r) if outgoing else (r, a)
         found: set[ArtefactRef] = set()
         with self.engine.connect() as conn:
             for ref in refs:
                 query = (
-                    sa.select(a.c.type, a.c.agency, a.c.id, a.c.version)
-                    .join(r, a.c.pk == r.c.source_pk)
+                    sa.select(
+                        returned.c.type,
+                        returned.c.agency,
+                        returned.c.id,
+                        returned.c.version,
+                    )
+                    .select_from(r.join(a, a.c.pk == r.c.source_pk))
                     .where(
-                        r.c.type == ref.type,
-                        r.c.agency == ref.agency,
-                        r.c.id == ref.id,
-                        r.c.version == ref.version,
+                        matched.c.type == ref.type,
+                        matched.c.agency == ref.agency,
+                        matched.c.id == ref.id,
+                        matched.c.version == ref.version,
                     )
                 )
                 found.update(_row_ref(row) for row in conn.execute(query))
