@@ -200,7 +200,7 @@ def test_bad_flow_ref_and_key_syntax_are_400(client):
 
 
 @pytest.mark.parametrize(
-    "parameter", ["includeHistory=true", "dimensionAtObservation=AllDimensions"]
+    "parameter", ["includeHistory=true", "dimensionAtObservation=REF_AREA"]
 )
 def test_unsupported_data_parameters_are_501(client, parameter):
     response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?{parameter}")

@@ -148,7 +148,7 @@ def _data_15() -> dict:
                     "Amount of detail",
                     ["full", "dataonly", "serieskeysonly", "nodata"],
                 ),
-                _query("dimensionAtObservation", "TIME_PERIOD"),
+                _query("dimensionAtObservation", "TIME_PERIOD or AllDimensions"),
                 _query("format", "Format instead of Accept (non-standard)"),
             ],
             "responses": _responses("1.5", "data", "No data matches (SDMX code 100)"),

@@ -11,7 +11,7 @@ from server.api.availability import availability_query
 from server.api.limits import check_result_size
 from server.api.reference_partial import cut_references
 from server.api.schema import schema_query
-from server.api.writers import data_writer
+from server.api.writers import data_writer, observation_dimension
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.language import localised_rows, preferred_languages
@@ -366,10 +366,6 @@ def _unsupported_data_parameters() -> None:
             "includeHistory is not supported yet: past versions are kept in the "
             "store but not yet served"
         )
-    if args.get("dimensionAtObservation", "TIME_PERIOD") != "TIME_PERIOD":
-        raise NotImplementedFeature(
-            "dimensionAtObservation other than TIME_PERIOD is not supported yet"
-        )
 
 
 def data_query(segments: list[str]) -> Response:
@@ -390,13 +386,16 @@ def data_query(segments: list[str]) -> Response:
     query = parse_data_query(segments, dimensions_of)
     media = negotiate("data", request.headers.get("Accept"), request.args.get("format"))
     flow, dsd = flows["row"], flows["dsd"]
+    at_observation = observation_dimension(media, dsd)
     check_result_size(store, flow.pk, query)
     rows = store.select_observations(flow.pk, query)
     first = next(rows, None)
     if first is None:
         raise NoResults(_no_data_message(store, query, flow, dsd))
     message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
-    writer = data_writer(media, store, flow, dsd)
+    writer = data_writer(
+        media, store, flow, dsd, dimension_at_observation=at_observation
+    )
     body = _encode(writer(message, chain([first], rows)))
     return Response(body, content_type=media.content_type)
 

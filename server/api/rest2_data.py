@@ -33,7 +33,7 @@ from server.api.rest2_common import (
     sender,
     split_values,
 )
-from server.api.writers import data_writer
+from server.api.writers import data_writer, observation_dimension
 from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.media import negotiate
@@ -119,13 +119,14 @@ def data_query(segments: list[str]) -> Response:
     chosen = _choose(store, candidates)
     if chosen is None:
         return no_content()
+    at_observation = observation_dimension(media, chosen.dsd)
     check_result_size(store, chosen.flow.pk, chosen.query)
     rows = store.select_observations(chosen.flow.pk, chosen.query)
     first = next(rows, None)
     if first is None:
         rows.close()
         return no_content()
-    return _respond(media, chosen, chain([first], rows))
+    return _respond(media, chosen, chain([first], rows), at_observation)
 
 
 def _context(context: str) -> str:
@@ -147,10 +148,6 @@ def _unsupported_parameters() -> None:
         raise NotImplementedFeature(
             "asOf (time travel) is not supported yet; the current data is served "
             "without it"
-        )
-    if args.get("dimensionAtObservation", "TIME_PERIOD") != "TIME_PERIOD":
-        raise NotImplementedFeature(
-            "dimensionAtObservation other than TIME_PERIOD is not supported yet"
         )
     _check_year_start(args.get("reportingYearStartDay"))
 
@@ -350,10 +347,16 @@ def _only(text: str | None, kept: frozenset[str]) -> str | None:
 # -- the answer ------------------------------------------------------------------------
 
 
-def _respond(media, chosen: Candidate, rows: Iterable) -> Response:
+def _respond(media, chosen: Candidate, rows: Iterable, at_observation: str) -> Response:
     if chosen.attributes is not None:
         rows = _keep_attributes(rows, chosen.attributes)
     message = DataMessage(dsd=chosen.dsd, flow=ref(chosen.flow), sender=sender())
-    writer = data_writer(media, get_store(), chosen.flow, chosen.dsd)
+    writer = data_writer(
+        media,
+        get_store(),
+        chosen.flow,
+        chosen.dsd,
+        dimension_at_observation=at_observation,
+    )
     body = (chunk.encode("utf-8") for chunk in writer(message, rows))
     return Response(body, content_type=media.content_type)

@@ -2,7 +2,12 @@
 (SDMX 2.1 section 3B) and SDMX-CSV 1.0.
 
 Each writer takes the rows of one data query, ordered by series, and yields text in
-chunks, so that no whole message is held in memory.
+chunks, so that no whole message is held in memory. The SDMX-ML writers write time
+series (observations by TIME_PERIOD within series) or, with
+``dimension_at_observation="AllDimensions"``, the flat form: observations directly in
+the data set, each carrying every dimension and the attributes of its series. A
+series without observations (``serieskeysonly``) has no place in the flat form and
+is left out of it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from server.formats.xmlutil import attr, header
 from server.model import ArtefactRef, DataStructure
 
 _FLUSH = 256  # series per chunk
+ALL_DIMENSIONS = "AllDimensions"
 
 
 @dataclass
@@ -73,35 +79,48 @@ def _structure_ref(dsd: ArtefactRef) -> str:
     )
 
 
-def dsd_namespace(dsd: ArtefactRef) -> str:
-    """The namespace of the DSD-specific schema for time-series data."""
+def dsd_namespace(
+    dsd: ArtefactRef, dimension_at_observation: str = "TIME_PERIOD"
+) -> str:
+    """The namespace of the DSD-specific schema for data with that dimension at
+    observation level (time series by default, or ``AllDimensions``)."""
     return (
         "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
-        f"{dsd.triple}:ObsLevelDim:TIME_PERIOD"
+        f"{dsd.triple}:ObsLevelDim:{dimension_at_observation}"
     )
 
 
 def write_generic(
-    message: DataMessage, rows: Iterable, *, root: str = "GenericData"
+    message: DataMessage,
+    rows: Iterable,
+    *,
+    root: str = "GenericData",
+    dimension_at_observation: str = "TIME_PERIOD",
 ) -> Iterator[str]:
     """SDMX-ML 2.1 GenericData, series with observations by TIME_PERIOD.
 
     With ``root="GenericTimeSeriesData"`` it is the time-series form, which holds
-    the same series under another root element.
+    the same series under another root element. With
+    ``dimension_at_observation="AllDimensions"`` it is the flat form.
     """
     dsd = message.dsd
     sid = _structure_id(dsd.ref)
+    at_obs = attr(dimension_at_observation)
     yield (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<mes:{root} xmlns:mes="{MES}" xmlns:gen="{GEN}" xmlns:com="{COM}">'
         + header(
             message.sender,
-            f'<mes:Structure structureID="{sid}" dimensionAtObservation="TIME_PERIOD">'
+            f'<mes:Structure structureID="{sid}" dimensionAtObservation={at_obs}>'
             + _structure_ref(dsd.ref)
             + "</mes:Structure>",
         )
         + f'<mes:DataSet structureRef="{sid}">'
     )
+    if dimension_at_observation == ALL_DIMENSIONS:
+        yield from _generic_flat(message, rows)
+        yield f"</mes:DataSet></mes:{root}>"
+        return
     dims = dsd.dimension_ids
     buffer: list[str] = []
     for key, series_attrs, observations in _series(rows):
@@ -127,6 +146,30 @@ def write_generic(
     yield "".join(buffer)
 
 
+def _generic_flat(message: DataMessage, rows: Iterable) -> Iterator[str]:
+    """The observations of a flat GenericData data set, each with its whole key."""
+    dsd = message.dsd
+    dims, time_id = dsd.dimension_ids, dsd.time_dimension
+    buffer: list[str] = []
+    for key, series_attrs, observations in _series(rows):
+        series_key = "".join(
+            f"<gen:Value id={attr(d)} value={attr(c)}/>"
+            for d, c in zip(dims, key.split("."), strict=True)
+        )
+        for period, value, obs_attrs in observations:
+            buffer.append(
+                f"<gen:Obs><gen:ObsKey>{series_key}"
+                f"<gen:Value id={attr(time_id)} value={attr(period)}/></gen:ObsKey>"
+                f'<gen:ObsValue value="{format_value(value)}"/>'
+                + _generic_attributes({**series_attrs, **obs_attrs})
+                + "</gen:Obs>"
+            )
+        if len(buffer) > _FLUSH * 8:
+            yield "".join(buffer)
+            buffer = []
+    yield "".join(buffer)
+
+
 def _generic_attributes(values: dict) -> str:
     if not values:
         return ""
@@ -137,15 +180,22 @@ def _generic_attributes(values: dict) -> str:
 
 
 def write_structure_specific(
-    message: DataMessage, rows: Iterable, *, root: str = "StructureSpecificData"
+    message: DataMessage,
+    rows: Iterable,
+    *,
+    root: str = "StructureSpecificData",
+    dimension_at_observation: str = "TIME_PERIOD",
 ) -> Iterator[str]:
     """SDMX-ML 2.1 StructureSpecificData, series with observations by TIME_PERIOD.
 
-    With ``root="StructureSpecificTimeSeriesData"`` it is the time-series form.
+    With ``root="StructureSpecificTimeSeriesData"`` it is the time-series form. With
+    ``dimension_at_observation="AllDimensions"`` it is the flat form, in the
+    namespace ending ``ObsLevelDim:AllDimensions``.
     """
     dsd = message.dsd
     sid = _structure_id(dsd.ref)
-    namespace = dsd_namespace(dsd.ref)
+    namespace = dsd_namespace(dsd.ref, dimension_at_observation)
+    at_obs = attr(dimension_at_observation)
     yield (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<mes:{root} xmlns:mes="{MES}" xmlns:ss="{SPEC}" '
@@ -153,13 +203,17 @@ def write_structure_specific(
         + header(
             message.sender,
             f'<mes:Structure structureID="{sid}" namespace={attr(namespace)} '
-            'dimensionAtObservation="TIME_PERIOD">'
+            f"dimensionAtObservation={at_obs}>"
             + _structure_ref(dsd.ref)
             + "</mes:Structure>",
         )
         + f'<mes:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
         'ss:dataScope="DataStructure">'
     )
+    if dimension_at_observation == ALL_DIMENSIONS:
+        yield from _specific_flat(message, rows)
+        yield f"</mes:DataSet></mes:{root}>"
+        return
     dims = dsd.dimension_ids
     time_id, measure = dsd.time_dimension, dsd.measure
     buffer: list[str] = []
@@ -177,6 +231,32 @@ def write_structure_specific(
             yield "".join(buffer)
             buffer = []
     buffer.append(f"</mes:DataSet></mes:{root}>")
+    yield "".join(buffer)
+
+
+def _specific_flat(message: DataMessage, rows: Iterable) -> Iterator[str]:
+    """The observations of a flat StructureSpecificData data set: Obs elements with
+    every dimension, the time period, the value and all attributes as XML attributes.
+    """
+    dsd = message.dsd
+    dims = dsd.dimension_ids
+    time_id, measure = dsd.time_dimension, dsd.measure
+    buffer: list[str] = []
+    for key, series_attrs, observations in _series(rows):
+        series_part = " ".join(
+            f"{d}={attr(c)}" for d, c in zip(dims, key.split("."), strict=True)
+        )
+        for period, value, obs_attrs in observations:
+            merged = {**series_attrs, **obs_attrs}
+            extra = "".join(f" {k}={attr(str(v))}" for k, v in merged.items())
+            shown = format_value(value)
+            buffer.append(
+                f"<Obs {series_part} {time_id}={attr(period)} "
+                f'{measure}="{shown}"{extra}/>'
+            )
+        if len(buffer) > _FLUSH * 8:
+            yield "".join(buffer)
+            buffer = []
     yield "".join(buffer)
 
 
