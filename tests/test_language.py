@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from tests.helpers import NS, assert_valid_sdmx_ml
 
@@ -56,3 +57,31 @@ def _names(client, language: str | None) -> dict[str, str]:
 )
 def test_one_name_per_item_in_the_best_language(multilingual, language, expected):
     assert _names(multilingual, language) == expected
+
+
+def test_sdmx_json_names_the_best_language_and_keeps_all(multilingual):
+    response = multilingual.get(
+        "/rest/codelist/TEST/CL_LANG",
+        headers={
+            "Accept": "application/vnd.sdmx.structure+json;version=2.0.0",
+            "Accept-Language": "fr",
+        },
+    )
+    (codelist,) = response.json["data"]["codelists"]
+    assert codelist["name"] == "Sexe"
+    assert codelist["names"] == {"en": "Sex", "fr": "Sexe", "ar": "الجنس"}
+    codes = {code["id"]: code["name"] for code in codelist["codes"]}
+    assert codes == {"F": "Féminin", "M": "Masculin"}
+
+
+def test_sdmx_ml_30_keeps_one_name_in_the_best_language(multilingual):
+    response = multilingual.get(
+        "/rest/codelist/TEST/CL_LANG",
+        headers={
+            "Accept": "application/vnd.sdmx.structure+xml;version=3.0.0",
+            "Accept-Language": "ar",
+        },
+    )
+    root = etree.fromstring(response.data)
+    codelist = root.find(".//{*}Codelist")
+    assert [n.text for n in codelist.findall("{*}Name")] == ["الجنس"]

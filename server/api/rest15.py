@@ -250,12 +250,7 @@ def structure_query(resource: str, segments: list[str]) -> Response:
 
 
 def in_language(media, rows: list, referenced: list) -> tuple[list, list]:
-    """Rows named in the client's language (Accept-Language), for SDMX-ML 2.1.
-
-    The SDMX 3.0 formats keep every language the artefact has.
-    """
-    if media.writer != "structure21":
-        return rows, referenced
+    """Rows named in the client's language (Accept-Language), in every format."""
     preferred = preferred_languages(request.headers.get("Accept-Language"))
     return localised_rows(rows, preferred), localised_rows(referenced, preferred)
 
