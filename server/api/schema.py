@@ -5,6 +5,8 @@ the codes its codelists and content constraints allow.
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, current_app, request
 from lxml import etree
 
@@ -12,6 +14,7 @@ from server.api.reference_partial import cut_references
 from server.errors import InvalidQuery, NotFound, NotImplementedFeature
 from server.formats.dsd_schema import ALL_DIMENSIONS, dsd_schema
 from server.formats.dsd_schema30 import dataflow_schema
+from server.formats.json_schema_data import json_data_schema
 from server.formats.media import negotiate
 from server.formats.ns import COM
 from server.formats.registry import STRUCTURE_WRITERS
@@ -45,7 +48,9 @@ def schema_query(segments: list[str], api: str = "1.5") -> Response:
             f"schemas with dimensionAtObservation={at_observation} are not supported "
             f"yet; use {dsd.time_dimension} or AllDimensions"
         )
-    if media.writer == "xsd30":
+    if media.writer == "jsonschema20":
+        body = json.dumps(json_data_schema(dsd, codes), ensure_ascii=False)
+    elif media.writer == "xsd30":
         flow = ArtefactRef(row.type, row.agency, row.id, row.version)
         body = dataflow_schema(dsd, flow, codes)
     else:

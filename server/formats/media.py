@@ -60,6 +60,7 @@ CSV_10 = MediaType("csvdata", _sdmx("data+csv", "1.0.0"), "csv10")
 CSV_20 = MediaType("csvdata", _sdmx("data+csv", "2.0.0"), "csv20")
 SCHEMA_21 = MediaType("schema", _sdmx("schema+xml", "2.1"), "xsd21")
 SCHEMA_30 = MediaType("schema", _sdmx("schema+xml", "3.0.0"), "xsd30")
+SCHEMA_JSON_20 = MediaType("jsonschema", _sdmx("schema+json", "2.0.0"), "jsonschema20")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,9 @@ OFFERS: dict[tuple[str, str], Offer] = {
         CSV_10,
     ),
     ("1.5", "schema"): Offer((SCHEMA_21, SCHEMA_30), SCHEMA_21, SCHEMA_21, SCHEMA_21),
-    ("2", "schema"): Offer((SCHEMA_30, SCHEMA_21), SCHEMA_30, SCHEMA_30, SCHEMA_30),
+    ("2", "schema"): Offer(
+        (SCHEMA_30, SCHEMA_21, SCHEMA_JSON_20), SCHEMA_30, SCHEMA_30, SCHEMA_30
+    ),
     # REST 2.x defaults to SDMX-JSON; */* gives SDMX-ML 3.0, the one format that
     # every client sending */* (sdmx1 as a 3.0 source) can read.
     ("2", "structure"): Offer(
