@@ -38,11 +38,18 @@ from lxml import etree
 from server.errors import NotImplementedFeature
 from server.formats.data_writers import dsd_namespace
 from server.formats.ns import COM, MES, SPEC
+from server.formats.xsd_build import (
+    XS,
+    code_type,
+    code_type_name,
+    schema_element,
+    sub,
+    xs,
+)
 from server.model import DataStructure
 
 __all__ = ["ALL_DIMENSIONS", "dsd_schema", "validating_schema"]
 
-XS = "http://www.w3.org/2001/XMLSchema"
 ALL_DIMENSIONS = "AllDimensions"
 
 # XML attributes of the base types that a generated type drops unless the DSD has a
@@ -99,10 +106,10 @@ def dsd_schema(
     form = _form(dsd, dimension_at_observation)
     codes = codes or {}
     _check_codes(dsd, codes)
-    schema = _schema_element(_namespace(dsd, dimension_at_observation))
+    schema = schema_element(_namespace(dsd, dimension_at_observation), SPEC, COM)
 
     for component_id, ids in codes.items():
-        _code_type(schema, component_id, ids)
+        code_type(schema, component_id, ids)
     uses = _uses(dsd, form, codes)
     _data_set_type(schema, form, uses["DataSetType"])
     if form.series is not None:
@@ -141,11 +148,11 @@ def validating_schema(schema_dir: Path, dsd_xsd: bytes) -> etree.XMLSchema:
     with tempfile.TemporaryDirectory(prefix="dsd-schema-") as folder:
         dsd_path = Path(folder) / "dsd.xsd"
         dsd_path.write_bytes(dsd_xsd)
-        wrapper = etree.Element(_xs("schema"), nsmap={"xs": XS})
+        wrapper = etree.Element(xs("schema"), nsmap={"xs": XS})
         # The message schemas come first: the DSD schema imports their namespaces
         # without a location and so reuses them.
-        _sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
-        _sub(wrapper, "import", namespace=namespace, schemaLocation=dsd_path.as_uri())
+        sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
+        sub(wrapper, "import", namespace=namespace, schemaLocation=dsd_path.as_uri())
         return etree.XMLSchema(wrapper)
 
 
@@ -217,34 +224,7 @@ def _type_of(dsd: DataStructure, component_id: str, codes: dict[str, list[str]])
         return "common:ObservationalTimePeriodType"
     if component_id in _BASE_ONLY:
         return _BASE_ONLY[component_id]
-    return _code_type_name(component_id) if component_id in codes else "xs:string"
-
-
-def _code_type_name(component_id: str) -> str:
-    # The dot keeps these names apart from DataSetType, SeriesType and ObsType.
-    return f"{component_id}.Code"
-
-
-def _schema_element(namespace: str) -> etree._Element:
-    schema = etree.Element(
-        _xs("schema"),
-        nsmap={None: namespace, "xs": XS, "dsd": SPEC, "common": COM},
-        targetNamespace=namespace,
-        elementFormDefault="qualified",
-        attributeFormDefault="unqualified",
-    )
-    # No schemaLocation: the official schemas are supplied by whoever compiles this
-    # one (see validating_schema), wherever they are kept.
-    _sub(schema, "import", namespace=SPEC)
-    _sub(schema, "import", namespace=COM)
-    return schema
-
-
-def _code_type(schema: etree._Element, component_id: str, ids: list[str]) -> None:
-    simple = _sub(schema, "simpleType", name=_code_type_name(component_id))
-    restriction = _sub(simple, "restriction", base="xs:string")
-    for code in dict.fromkeys(ids):
-        _sub(restriction, "enumeration", value=code)
+    return code_type_name(component_id) if component_id in codes else "xs:string"
 
 
 def _data_set_type(schema: etree._Element, form: _Form, uses: _Uses) -> None:
@@ -252,7 +232,7 @@ def _data_set_type(schema: etree._Element, form: _Form, uses: _Uses) -> None:
     provider = "common:DataProviderReferenceType"
     _element(sequence, "DataProvider", provider, minOccurs="0")
     child = "Obs" if form.series is None else "Series"
-    choice = _sub(sequence, "choice", minOccurs="0")
+    choice = sub(sequence, "choice", minOccurs="0")
     _element(choice, child, f"{child}Type", maxOccurs="unbounded")
     _declare(restriction, uses, ("REPORTING_YEAR_START_DAY",))
 
@@ -276,10 +256,10 @@ def _restriction(
     The sequence opens with Annotations, as in every base type; XML attribute
     declarations go into the restriction after it.
     """
-    complex_type = _sub(schema, "complexType", name=name)
-    restriction = _sub(_sub(complex_type, "complexContent"), "restriction", base=base)
-    sequence = _sub(restriction, "sequence")
-    _sub(sequence, "element", ref="common:Annotations", minOccurs="0")
+    complex_type = sub(schema, "complexType", name=name)
+    restriction = sub(sub(complex_type, "complexContent"), "restriction", base=base)
+    sequence = sub(restriction, "sequence")
+    sub(sequence, "element", ref="common:Annotations", minOccurs="0")
     return restriction, sequence
 
 
@@ -288,22 +268,14 @@ def _declare(
 ) -> None:
     """Declare the XML attributes; prohibit base ones the DSD has no component for."""
     for name, kind, use in uses:
-        _sub(restriction, "attribute", name=name, type=kind, use=use)
+        sub(restriction, "attribute", name=name, type=kind, use=use)
     declared = {name for name, _, _ in uses}
     for name in dropped:
         if name not in declared:
             kind = _BASE_ONLY[name]
-            _sub(restriction, "attribute", name=name, type=kind, use="prohibited")
+            sub(restriction, "attribute", name=name, type=kind, use="prohibited")
 
 
 def _element(parent: etree._Element, name: str, kind: str, **occurs: str) -> None:
     """Declare a child element, unqualified as in the base types."""
-    _sub(parent, "element", name=name, type=kind, form="unqualified", **occurs)
-
-
-def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
-    return etree.SubElement(parent, _xs(tag), attributes)
-
-
-def _xs(tag: str) -> str:
-    return f"{{{XS}}}{tag}"
+    sub(parent, "element", name=name, type=kind, form="unqualified", **occurs)

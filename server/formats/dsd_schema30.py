@@ -27,11 +27,18 @@ from lxml import etree
 
 from server.formats.data_parts import Presentation
 from server.formats.ml30_data import COM, MES, SPEC, dataflow_namespace
+from server.formats.xsd_build import (
+    XS,
+    code_type,
+    code_type_name,
+    schema_element,
+    sub,
+    xs,
+)
 from server.model import ArtefactRef, DataStructure
 
 __all__ = ["XS", "dataflow_schema", "validating_schema"]
 
-XS = "http://www.w3.org/2001/XMLSchema"
 
 # (name, type, use) of the XML attribute declarations of one generated type.
 _Uses = list[tuple[str, str, str]]
@@ -59,12 +66,12 @@ def dataflow_schema(
     """
     codes = codes or {}
     _check_codes(dsd, codes)
-    schema = _schema_element(dataflow_namespace(flow, dsd.time_dimension))
+    schema = schema_element(dataflow_namespace(flow, dsd.time_dimension), SPEC, COM)
     for component_id, ids in codes.items():
-        _code_type(schema, component_id, ids)
+        code_type(schema, component_id, ids)
 
     def use(component_id: str, required: bool = False) -> tuple[str, str, str]:
-        kind = _code_type_name(component_id) if component_id in codes else "xs:string"
+        kind = code_type_name(component_id) if component_id in codes else "xs:string"
         return component_id, kind, "required" if required else "optional"
 
     presentation = Presentation.of(dsd)
@@ -112,11 +119,11 @@ def validating_schema(schema_dir: Path, dataflow_xsd: bytes) -> etree.XMLSchema:
     with tempfile.TemporaryDirectory(prefix="dataflow-schema-") as folder:
         path = Path(folder) / "dataflow.xsd"
         path.write_bytes(dataflow_xsd)
-        wrapper = etree.Element(_xs("schema"), nsmap={"xs": XS})
+        wrapper = etree.Element(xs("schema"), nsmap={"xs": XS})
         # The message schemas come first: the dataflow schema imports their
         # namespaces without a location and so reuses them.
-        _sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
-        _sub(wrapper, "import", namespace=namespace, schemaLocation=path.as_uri())
+        sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
+        sub(wrapper, "import", namespace=namespace, schemaLocation=path.as_uri())
         return etree.XMLSchema(wrapper)
 
 
@@ -135,37 +142,10 @@ def _check_codes(dsd: DataStructure, codes: dict[str, list[str]]) -> None:
             )
 
 
-def _code_type_name(component_id: str) -> str:
-    # The dot keeps these names apart from DataSetType, SeriesType and ObsType.
-    return f"{component_id}.Code"
-
-
-def _schema_element(namespace: str) -> etree._Element:
-    schema = etree.Element(
-        _xs("schema"),
-        nsmap={None: namespace, "xs": XS, "dsd": SPEC, "common": COM},
-        targetNamespace=namespace,
-        elementFormDefault="qualified",
-        attributeFormDefault="unqualified",
-    )
-    # No schemaLocation: whoever compiles this schema supplies the official ones
-    # (see validating_schema), wherever they are kept.
-    _sub(schema, "import", namespace=SPEC)
-    _sub(schema, "import", namespace=COM)
-    return schema
-
-
-def _code_type(schema: etree._Element, component_id: str, ids: list[str]) -> None:
-    simple = _sub(schema, "simpleType", name=_code_type_name(component_id))
-    restriction = _sub(simple, "restriction", base="xs:string")
-    for code in dict.fromkeys(ids):
-        _sub(restriction, "enumeration", value=code)
-
-
 def _data_set_type(schema: etree._Element, uses: _Uses) -> None:
     restriction, sequence = _restriction(schema, "DataSetType", "dsd:DataSetType")
     _element(sequence, "DataProvider", "common:DataProviderReferenceType", "0", "1")
-    choice = _sub(sequence, "choice", minOccurs="0", maxOccurs="unbounded")
+    choice = sub(sequence, "choice", minOccurs="0", maxOccurs="unbounded")
     _element(choice, "Series", "SeriesType", "1", "1")
     _declare(restriction, uses)
 
@@ -197,21 +177,21 @@ def _restriction(
     The sequence opens with Annotations, as in every base type; XML attribute
     declarations go into the restriction after it.
     """
-    complex_type = _sub(schema, "complexType", name=name)
-    restriction = _sub(_sub(complex_type, "complexContent"), "restriction", base=base)
-    sequence = _sub(restriction, "sequence")
-    _sub(sequence, "element", ref="common:Annotations", minOccurs="0")
+    complex_type = sub(schema, "complexType", name=name)
+    restriction = sub(sub(complex_type, "complexContent"), "restriction", base=base)
+    sequence = sub(restriction, "sequence")
+    sub(sequence, "element", ref="common:Annotations", minOccurs="0")
     return restriction, sequence
 
 
 def _declare(restriction: etree._Element, uses: _Uses) -> None:
     for name, kind, use in uses:
-        _sub(restriction, "attribute", name=name, type=kind, use=use)
+        sub(restriction, "attribute", name=name, type=kind, use=use)
 
 
 def _element(parent: etree._Element, name: str, kind: str, low: str, high: str) -> None:
     """Declare a child element, unqualified as in the base types."""
-    _sub(
+    sub(
         parent,
         "element",
         name=name,
@@ -220,11 +200,3 @@ def _element(parent: etree._Element, name: str, kind: str, low: str, high: str) 
         minOccurs=low,
         maxOccurs=high,
     )
-
-
-def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
-    return etree.SubElement(parent, _xs(tag), attributes)
-
-
-def _xs(tag: str) -> str:
-    return f"{{{XS}}}{tag}"

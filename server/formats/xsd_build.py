@@ -1,0 +1,47 @@
+"""Building blocks of the DSD-specific XML schemas of SDMX-ML 2.1 and 3.0 data."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+XS = "http://www.w3.org/2001/XMLSchema"
+
+
+def code_type_name(component_id: str) -> str:
+    """The name of the simple type listing a component's codes."""
+    # The dot keeps these names apart from DataSetType, SeriesType and ObsType.
+    return f"{component_id}.Code"
+
+
+def schema_element(namespace: str, data_ns: str, common_ns: str) -> etree._Element:
+    """An ``xs:schema`` for ``namespace`` that imports the data and common schemas."""
+    schema = etree.Element(
+        xs("schema"),
+        nsmap={None: namespace, "xs": XS, "dsd": data_ns, "common": common_ns},
+        targetNamespace=namespace,
+        elementFormDefault="qualified",
+        attributeFormDefault="unqualified",
+    )
+    # No schemaLocation: whoever compiles this schema supplies the official ones
+    # (see validating_schema), wherever they are kept.
+    sub(schema, "import", namespace=data_ns)
+    sub(schema, "import", namespace=common_ns)
+    return schema
+
+
+def code_type(schema: etree._Element, component_id: str, ids: list[str]) -> None:
+    """Declare the enumeration of a component's allowed codes."""
+    simple = sub(schema, "simpleType", name=code_type_name(component_id))
+    restriction = sub(simple, "restriction", base="xs:string")
+    for code in dict.fromkeys(ids):
+        sub(restriction, "enumeration", value=code)
+
+
+def sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
+    """Append an XML Schema element."""
+    return etree.SubElement(parent, xs(tag), attributes)
+
+
+def xs(tag: str) -> str:
+    """The qualified name of an XML Schema element."""
+    return f"{{{XS}}}{tag}"
