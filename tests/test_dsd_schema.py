@@ -22,9 +22,10 @@ from server.formats.data_writers import (
     dsd_namespace,
     write_structure_specific,
 )
-from server.formats.dsd_schema import ALL_DIMENSIONS, XS, dsd_schema, validating_schema
+from server.formats.dsd_schema import ALL_DIMENSIONS, dsd_schema, validating_schema
 from server.formats.ns import MES, STR
 from server.formats.structure_reader import read_structure_message
+from server.formats.xsd_build import XS
 from server.model import ArtefactRef, Component, DataStructure
 
 SCHEMAS = Path(__file__).parents[1] / "schemas" / "sdmx-ml-2.1"

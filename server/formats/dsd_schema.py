@@ -28,7 +28,6 @@ keep it:
 
 from __future__ import annotations
 
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +38,11 @@ from server.errors import NotImplementedFeature
 from server.formats.data_writers import dsd_namespace
 from server.formats.ns import COM, MES, SPEC
 from server.formats.xsd_build import (
-    XS,
     code_type,
     code_type_name,
+    compile_with_messages,
     schema_element,
     sub,
-    xs,
 )
 from server.model import DataStructure
 
@@ -137,23 +135,7 @@ def validating_schema(schema_dir: Path, dsd_xsd: bytes) -> etree.XMLSchema:
         ValueError: When ``dsd_xsd`` has no target namespace.
         lxml.etree.XMLSchemaParseError: When the schemas do not compile.
     """
-    message_xsd = (schema_dir / "SDMXMessage.xsd").resolve()
-    if not message_xsd.is_file():
-        raise FileNotFoundError(f"no SDMXMessage.xsd in {schema_dir}")
-    namespace = etree.fromstring(dsd_xsd).get("targetNamespace")
-    if namespace is None:
-        raise ValueError("the DSD schema has no targetNamespace; make it by dsd_schema")
-
-    # The compiled schema keeps nothing of its files, so they can go right after.
-    with tempfile.TemporaryDirectory(prefix="dsd-schema-") as folder:
-        dsd_path = Path(folder) / "dsd.xsd"
-        dsd_path.write_bytes(dsd_xsd)
-        wrapper = etree.Element(xs("schema"), nsmap={"xs": XS})
-        # The message schemas come first: the DSD schema imports their namespaces
-        # without a location and so reuses them.
-        sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
-        sub(wrapper, "import", namespace=namespace, schemaLocation=dsd_path.as_uri())
-        return etree.XMLSchema(wrapper)
+    return compile_with_messages(schema_dir, MES, dsd_xsd, "DSD")
 
 
 def _form(dsd: DataStructure, dimension_at_observation: str) -> _Form:

@@ -20,7 +20,6 @@ the writer produces neither.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from lxml import etree
@@ -31,9 +30,9 @@ from server.formats.xsd_build import (
     XS,
     code_type,
     code_type_name,
+    compile_with_messages,
     schema_element,
     sub,
-    xs,
 )
 from server.model import ArtefactRef, DataStructure
 
@@ -106,25 +105,7 @@ def validating_schema(schema_dir: Path, dataflow_xsd: bytes) -> etree.XMLSchema:
         ValueError: When ``dataflow_xsd`` has no target namespace.
         lxml.etree.XMLSchemaParseError: When the schemas do not compile.
     """
-    message_xsd = (schema_dir / "SDMXMessage.xsd").resolve()
-    if not message_xsd.is_file():
-        raise FileNotFoundError(f"no SDMXMessage.xsd in {schema_dir}")
-    namespace = etree.fromstring(dataflow_xsd).get("targetNamespace")
-    if namespace is None:
-        raise ValueError(
-            "the dataflow schema has no targetNamespace; make it by dataflow_schema"
-        )
-
-    # The compiled schema keeps nothing of its files, so they can go right after.
-    with tempfile.TemporaryDirectory(prefix="dataflow-schema-") as folder:
-        path = Path(folder) / "dataflow.xsd"
-        path.write_bytes(dataflow_xsd)
-        wrapper = etree.Element(xs("schema"), nsmap={"xs": XS})
-        # The message schemas come first: the dataflow schema imports their
-        # namespaces without a location and so reuses them.
-        sub(wrapper, "import", namespace=MES, schemaLocation=message_xsd.as_uri())
-        sub(wrapper, "import", namespace=namespace, schemaLocation=path.as_uri())
-        return etree.XMLSchema(wrapper)
+    return compile_with_messages(schema_dir, MES, dataflow_xsd, "dataflow")
 
 
 def _check_codes(dsd: DataStructure, codes: dict[str, list[str]]) -> None:

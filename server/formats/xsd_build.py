@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from lxml import etree
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -45,3 +48,35 @@ def sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
 def xs(tag: str) -> str:
     """The qualified name of an XML Schema element."""
     return f"{{{XS}}}{tag}"
+
+
+def compile_with_messages(
+    schema_dir: Path, message_ns: str, specific_xsd: bytes, kind: str
+) -> etree.XMLSchema:
+    """Compile the official ``SDMXMessage.xsd`` of ``schema_dir`` with one schema
+    made for a DSD or dataflow (``kind`` names it in errors).
+
+    Raises:
+        FileNotFoundError: When ``schema_dir`` has no ``SDMXMessage.xsd``.
+        ValueError: When ``specific_xsd`` has no target namespace.
+        lxml.etree.XMLSchemaParseError: When the schemas do not compile.
+    """
+    message_xsd = (schema_dir / "SDMXMessage.xsd").resolve()
+    if not message_xsd.is_file():
+        raise FileNotFoundError(f"no SDMXMessage.xsd in {schema_dir}")
+    namespace = etree.fromstring(specific_xsd).get("targetNamespace")
+    if namespace is None:
+        raise ValueError(f"the {kind} schema has no targetNamespace")
+
+    # The compiled schema keeps nothing of its files, so they can go right after.
+    with tempfile.TemporaryDirectory(prefix="sdmx-schema-") as folder:
+        path = Path(folder) / "specific.xsd"
+        path.write_bytes(specific_xsd)
+        wrapper = etree.Element(xs("schema"), nsmap={"xs": XS})
+        # The message schemas come first: the specific schema imports their
+        # namespaces without a location and so reuses them.
+        sub(
+            wrapper, "import", namespace=message_ns, schemaLocation=message_xsd.as_uri()
+        )
+        sub(wrapper, "import", namespace=namespace, schemaLocation=path.as_uri())
+        return etree.XMLSchema(wrapper)
