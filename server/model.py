@@ -83,6 +83,16 @@ class DataStructure:
     def dimension_ids(self) -> list[str]:
         return [d.id for d in self.dimensions]
 
+    def is_period(self, component_id: str) -> bool:
+        """Whether ``component_id`` is the time dimension, whose values are periods."""
+        return component_id == self.time_dimension
+
+    def key_position(self, component_id: str) -> int:
+        """The position of a dimension in the DSD key, the time dimension last."""
+        if component_id in self.dimension_ids:
+            return self.dimension_ids.index(component_id)
+        return len(self.dimensions)
+
     def series_attributes(self) -> list[str]:
         return [a.id for a in self.attributes if a.attachment != "Observation"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from server.errors import NotImplementedFeature
+from server.formats.cross_section import cross_section
 from server.formats.data_writers import (
     DataMessage,
     dsd_namespace,
@@ -30,6 +30,7 @@ from server.model import ArtefactRef, Component, DataStructure
 
 SCHEMAS = Path(__file__).parents[1] / "schemas" / "sdmx-ml-2.1"
 ECB = Path(__file__).parent / "fixtures" / "ecb"
+EXR_DATA = Path(__file__).parent / "fixtures" / "exr_data"
 NS = {"str": STR, "xs": XS}
 
 
@@ -167,9 +168,34 @@ def test_components_are_declared_where_the_official_sample_schema_has_them(
     assert schema.get("targetNamespace") == dsd_namespace(ecb_dsd.ref)
 
 
-def test_cross_sectional_schema_is_not_implemented(ecb_dsd):
-    with pytest.raises(NotImplementedFeature, match="'CURRENCY'.*ECB:ECB_EXR_NG"):
+def test_cross_sectional_schema_needs_the_cross_sectional_view(ecb_dsd):
+    with pytest.raises(ValueError, match="'CURRENCY'.*ECB:ECB_EXR_NG.*cross_section"):
         dsd_schema(ecb_dsd, dimension_at_observation="CURRENCY")
+
+
+def test_official_cross_sectional_sample_is_valid_with_series_attributes_moved(
+    ecb_dsd, ecb_codes
+):
+    """The official sample keeps COLL_METHOD, which does not depend on CURRENCY, on
+    the series; the model keeps no attribute relationships, so the cross-sectional
+    view puts every series attribute on the observation. With that one attribute
+    moved down, the rest of the sample passes the generated schema as it is."""
+    view = cross_section(ecb_dsd, "CURRENCY")
+    schema = validating_schema(SCHEMAS, dsd_schema(view, ecb_codes, "CURRENCY"))
+    tree = etree.parse(EXR_DATA / "ecb_exr_ng_specific_xs.xml")
+    assert not schema.validate(tree)
+    assert "'COLL_METHOD'" in str(schema.error_log)
+    for series in tree.iter("Series"):
+        method = series.attrib.pop("COLL_METHOD")
+        for obs in series.iter("Obs"):
+            obs.set("COLL_METHOD", method)
+    schema.assertValid(tree)
+    # An observation without its CURRENCY, or a series without its period, fails.
+    tree.find(".//Obs").attrib.pop("CURRENCY")
+    assert not schema.validate(tree)
+    tree = etree.parse(EXR_DATA / "ecb_exr_ng_specific_xs.xml")
+    tree.find(".//Series").attrib.pop("TIME_PERIOD")
+    assert not schema.validate(tree)
 
 
 @pytest.mark.parametrize(

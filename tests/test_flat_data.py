@@ -113,12 +113,6 @@ def test_unknown_dimension_at_observation_is_400(client, url):
 
 
 @pytest.mark.parametrize("url", [V1, V2])
-def test_cross_sectional_data_is_501(client, url):
-    response = client.get(f"{url}?dimensionAtObservation=REF_AREA")
-    assert_sdmx_error(response, 501, 501, "cross-sectional")
-
-
-@pytest.mark.parametrize("url", [V1, V2])
 def test_flat_sdmx_json_is_501(client, url):
     response = client.get(f"{url}?{FLAT}", headers={"Accept": JSON})
     assert_sdmx_error(response, 501, 501, "AllDimensions")

@@ -778,7 +778,6 @@ def test_sort_with_first_n_and_series_only(client):
         ("sort=TIME_PERIOD+REF_AREA", "after TIME_PERIOD"),
         ("includeHistory=true", "includeHistory"),
         ("asOf=2020-01-01T00:00:00Z", "asOf"),
-        ("dimensionAtObservation=REF_AREA", "dimensionAtObservation"),
         ("reportingYearStartDay=--07-01", "reportingYearStartDay"),
     ],
 )

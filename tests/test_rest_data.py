@@ -199,12 +199,9 @@ def test_bad_flow_ref_and_key_syntax_are_400(client):
     )
 
 
-@pytest.mark.parametrize(
-    "parameter", ["includeHistory=true", "dimensionAtObservation=REF_AREA"]
-)
-def test_unsupported_data_parameters_are_501(client, parameter):
-    response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?{parameter}")
-    assert_sdmx_error(response, 501, 501)
+def test_include_history_is_501(client):
+    response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?includeHistory=true")
+    assert_sdmx_error(response, 501, 501, "includeHistory")
 
 
 USA_BY_SEX = "A.MIG_STOCK.840.._T._T._T"

@@ -148,7 +148,10 @@ def _data_15() -> dict:
                     "Amount of detail",
                     ["full", "dataonly", "serieskeysonly", "nodata"],
                 ),
-                _query("dimensionAtObservation", "TIME_PERIOD or AllDimensions"),
+                _query(
+                    "dimensionAtObservation",
+                    "TIME_PERIOD, another dimension (cross-sectional) or AllDimensions",
+                ),
                 _query("format", "Format instead of Accept (non-standard)"),
             ],
             "responses": _responses("1.5", "data", "No data matches (SDMX code 100)"),
@@ -197,7 +200,10 @@ def _schema_15() -> dict:
                 _path_parameter("agencyID", "Maintenance agency"),
                 _path_parameter("resourceID", "Artefact id"),
                 _path_parameter("version", "Version or latest"),
-                _query("dimensionAtObservation", "TIME_PERIOD or AllDimensions"),
+                _query(
+                    "dimensionAtObservation",
+                    "TIME_PERIOD, another dimension (cross-sectional) or AllDimensions",
+                ),
             ],
             "responses": _responses("1.5", "schema", "No such artefact"),
         }

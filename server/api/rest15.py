@@ -11,7 +11,7 @@ from server.api.availability import availability_query
 from server.api.limits import check_result_size
 from server.api.reference_partial import cut_references
 from server.api.schema import schema_query
-from server.api.writers import data_writer, observation_dimension
+from server.api.writers import cross_query, data_writer, observation_dimension
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.language import localised_rows, preferred_languages
@@ -382,6 +382,7 @@ def data_query(segments: list[str]) -> Response:
     media = negotiate("data", request.headers.get("Accept"), request.args.get("format"))
     flow, dsd = flows["row"], flows["dsd"]
     at_observation = observation_dimension(media, dsd)
+    query = cross_query(media, dsd, at_observation, query)
     check_result_size(store, flow.pk, query)
     rows = store.select_observations(flow.pk, query)
     first = next(rows, None)

@@ -33,7 +33,7 @@ from server.api.rest2_common import (
     sender,
     split_values,
 )
-from server.api.writers import data_writer, observation_dimension
+from server.api.writers import cross_query, data_writer, observation_dimension
 from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.media import negotiate
@@ -120,8 +120,9 @@ def data_query(segments: list[str]) -> Response:
     if chosen is None:
         return no_content()
     at_observation = observation_dimension(media, chosen.dsd)
-    check_result_size(store, chosen.flow.pk, chosen.query)
-    rows = store.select_observations(chosen.flow.pk, chosen.query)
+    query = cross_query(media, chosen.dsd, at_observation, chosen.query)
+    check_result_size(store, chosen.flow.pk, query)
+    rows = store.select_observations(chosen.flow.pk, query)
     first = next(rows, None)
     if first is None:
         rows.close()

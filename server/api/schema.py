@@ -12,6 +12,7 @@ from lxml import etree
 
 from server.api.reference_partial import cut_references
 from server.errors import InvalidQuery, NotFound, NotImplementedFeature
+from server.formats.cross_section import cross_section
 from server.formats.dsd_schema import ALL_DIMENSIONS, dsd_schema
 from server.formats.dsd_schema30 import dataflow_schema
 from server.formats.json_schema_data import json_data_schema
@@ -43,18 +44,31 @@ def schema_query(segments: list[str], api: str = "1.5") -> Response:
     dsd = store.structure_of(row) if context == "dataflow" else _dsd(store, row)
     codes = _allowed_codes(store, dsd, row if context == "dataflow" else None)
     at_observation = request.args.get("dimensionAtObservation", dsd.time_dimension)
-    if at_observation not in (dsd.time_dimension, ALL_DIMENSIONS):
-        raise NotImplementedFeature(
-            f"schemas with dimensionAtObservation={at_observation} are not supported "
-            f"yet; use {dsd.time_dimension} or AllDimensions"
+    if at_observation not in (dsd.time_dimension, ALL_DIMENSIONS, *dsd.dimension_ids):
+        raise InvalidQuery(
+            f"dimensionAtObservation={at_observation!r} is not a dimension of "
+            f"{dsd.ref.triple}; use {dsd.time_dimension}, {ALL_DIMENSIONS} or one "
+            f"of {', '.join(dsd.dimension_ids)}"
         )
-    if media.writer == "jsonschema20":
+    # Cross-sectional data: the view with that dimension at observation level.
+    shaped = (
+        cross_section(dsd, at_observation)
+        if at_observation in dsd.dimension_ids
+        else dsd
+    )
+    if media.writer == "jsonschema20":  # one schema for every form
         body = json.dumps(json_data_schema(dsd, codes), ensure_ascii=False)
     elif media.writer == "xsd30":
+        if at_observation == ALL_DIMENSIONS:
+            raise NotImplementedFeature(
+                f"SDMX-ML 3.0 schemas with dimensionAtObservation={ALL_DIMENSIONS} "
+                "are not supported yet, as that data is not; ask for the SDMX-ML 2.1 "
+                "schema"
+            )
         flow = ArtefactRef(row.type, row.agency, row.id, row.version)
-        body = dataflow_schema(dsd, flow, codes)
+        body = dataflow_schema(shaped, flow, codes)
     else:
-        body = dsd_schema(dsd, codes, at_observation)
+        body = dsd_schema(shaped, codes, at_observation)
     return Response(body, content_type=media.content_type)
 
 

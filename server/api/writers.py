@@ -4,14 +4,17 @@ SDMX-CSV 2.0 takes ``labels``, ``timeFormat`` and ``keys`` from the Accept heade
 labelled CSV and SDMX-JSON show the English names of the dataflow, its components
 (their concepts) and their codes, read from the stored structures.
 
-``dimensionAtObservation`` is the time dimension (time series) or ``AllDimensions``
-(flat): the SDMX-ML 2.1 generic and structure-specific writers write both forms, and
-SDMX-CSV, one row per observation either way, does not change. Other formats and
-cross-sectional data (another dimension at observation level) are answered 501.
+``dimensionAtObservation`` is the time dimension (time series), ``AllDimensions``
+(flat) or another dimension (cross-sectional data). SDMX-CSV, one row per
+observation, is the same whatever it is. The SDMX-ML 2.1 generic and
+structure-specific writers write all three forms (their time-series forms only time
+series); SDMX-ML 3.0 and SDMX-JSON write time series and cross-sectional data, which
+:mod:`server.formats.cross_section` turns into series of another shape.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable
@@ -20,15 +23,20 @@ from flask import request
 from lxml import etree
 
 from server.errors import InvalidQuery, NotImplementedFeature
+from server.formats.cross_section import cross_section, pivot
 from server.formats.data_parts import Names
 from server.formats.data_writers import ALL_DIMENSIONS
 from server.formats.ns import COM, STR, XML_LANG
 from server.formats.registry import DATA_WRITERS
 from server.model import ArtefactRef, DataStructure
+from server.query import DataQuery
 
 NAMED_WRITERS = {"csv20", "json10", "json20"}
 FLAT_WRITERS = {"generic21", "specific21"}  # take ``dimension_at_observation``
-FLAT_SAME_WRITERS = {"csv10", "csv20"}  # write the same either way
+SAME_WRITERS = {"csv10", "csv20"}  # write the same whatever the form
+CROSS_WRITERS = {"generic21", "specific21", "ml30", "json10", "json20"}
+TIME_SERIES_WRITERS = {"generic21ts", "specific21ts"}
+SERIES_ONLY = ("serieskeysonly", "nodata")
 
 
 def observation_dimension(media, dsd: DataStructure) -> str:
@@ -36,31 +44,60 @@ def observation_dimension(media, dsd: DataStructure) -> str:
     the negotiated format.
 
     Raises:
-        InvalidQuery: It is neither a dimension of ``dsd`` nor ``AllDimensions``.
-        NotImplementedFeature: Cross-sectional data, or the flat form in a format
-            whose writer does not write it.
+        InvalidQuery: It is neither a dimension of ``dsd`` nor ``AllDimensions``,
+            or it is not the time dimension in a time-series form.
+        NotImplementedFeature: The flat form in a format whose writer does not
+            write it.
     """
     value = request.args.get("dimensionAtObservation", dsd.time_dimension)
-    if value == dsd.time_dimension:
+    if value not in (dsd.time_dimension, ALL_DIMENSIONS, *dsd.dimension_ids):
+        raise InvalidQuery(
+            f"dimensionAtObservation={value!r} is not a dimension of "
+            f"{dsd.ref.triple}; use {dsd.time_dimension}, {ALL_DIMENSIONS} or one "
+            f"of {', '.join(dsd.dimension_ids)}"
+        )
+    if value == dsd.time_dimension or media.writer in SAME_WRITERS:
         return value
-    if value == ALL_DIMENSIONS:
-        if media.writer in FLAT_WRITERS | FLAT_SAME_WRITERS:
-            return value
+    if media.writer in TIME_SERIES_WRITERS:
+        raise InvalidQuery(
+            f"{media.content_type} holds time series only, so dimensionAtObservation "
+            f"must be {dsd.time_dimension}; ask for generic or structure-specific "
+            f"data (not their time-series forms) for dimensionAtObservation={value}"
+        )
+    if value == ALL_DIMENSIONS and media.writer not in FLAT_WRITERS:
         raise NotImplementedFeature(
             f"dimensionAtObservation={ALL_DIMENSIONS} is not supported yet in "
             f"{media.content_type}; it is served in SDMX-ML 2.1 generic and "
-            "structure-specific data (not their time-series forms) and SDMX-CSV"
+            "structure-specific data and in SDMX-CSV"
         )
-    if value in dsd.dimension_ids:
+    return value
+
+
+def is_cross_section(media, dsd: DataStructure, at_observation: str) -> bool:
+    """Whether the writer of ``media`` writes cross-sectional data here."""
+    return at_observation in dsd.dimension_ids and media.writer in CROSS_WRITERS
+
+
+def cross_query(
+    media, dsd: DataStructure, at_observation: str, query: DataQuery
+) -> DataQuery:
+    """``query`` ordered for cross-sectional data when the writer writes them.
+
+    Raises:
+        NotImplementedFeature: For series keys without observations, which a
+            cross-sectional message cannot key without their time periods.
+    """
+    if not is_cross_section(media, dsd, at_observation):
+        return query
+    if query.detail in SERIES_ONLY:
         raise NotImplementedFeature(
-            f"dimensionAtObservation={value} (cross-sectional data) is not supported "
-            f"yet; use {dsd.time_dimension} or {ALL_DIMENSIONS}"
+            f"detail={query.detail} with dimensionAtObservation={at_observation} is "
+            "not supported: cross-sectional series are keyed by time periods, which "
+            f"come from observations; use dimensionAtObservation={dsd.time_dimension}"
         )
-    raise InvalidQuery(
-        f"dimensionAtObservation={value!r} is not a dimension of {dsd.ref.triple}; "
-        f"use {dsd.time_dimension}, {ALL_DIMENSIONS} or one of "
-        f"{', '.join(dsd.dimension_ids)}"
-    )
+    position = dsd.dimension_ids.index(at_observation)
+    others = [p for p in range(len(dsd.dimensions)) if p != position]
+    return dataclasses.replace(query, cross_section=(*others, position))
 
 
 def data_writer(
@@ -77,6 +114,8 @@ def data_writer(
         writer = functools.partial(
             writer, dimension_at_observation=dimension_at_observation
         )
+    if is_cross_section(media, dsd, dimension_at_observation):
+        writer = _crossed(writer, dsd, dimension_at_observation)
     if media.writer == "csv20":
         from server.api.rest15 import csv_options
 
@@ -84,6 +123,17 @@ def data_writer(
     if media.writer in NAMED_WRITERS:
         writer = functools.partial(writer, names=names_for(store, flow, dsd))
     return writer
+
+
+def _crossed(writer: Callable, dsd: DataStructure, dimension: str) -> Callable:
+    """``writer`` writing cross-sectional data with ``dimension`` at observation."""
+    view = cross_section(dsd, dimension)
+
+    def write(message, rows, **options):
+        crossed = dataclasses.replace(message, dsd=view)
+        return writer(crossed, pivot(rows, dsd, dimension), **options)
+
+    return write
 
 
 def names_for(store, flow, dsd: DataStructure) -> Names:

@@ -7,11 +7,12 @@ base types and declare one XML attribute per dimension, attribute and measure. T
 module generates such a schema and a validator that pairs it with the official
 ``SDMXMessage.xsd``.
 
-Two forms are generated: time series (the time dimension at observation level, the
-form :func:`server.formats.data_writers.write_structure_specific` writes) and flat
-(``AllDimensions``). Dimensions are required XML attributes and attributes optional
-ones, as the base types prescribe whatever the assignment status; an attribute
-attached to the data set belongs to the DataSet element. Codes are an
+Three forms are generated: time series (the time dimension at observation level, the
+form :func:`server.formats.data_writers.write_structure_specific` writes by default),
+flat (``AllDimensions``) and cross-sectional (below). Dimensions are required XML
+attributes and attributes optional ones, as the base types prescribe whatever the
+assignment status; an attribute attached to the data set belongs to the DataSet
+element. Codes are an
 enumeration when ``codes`` lists them, any string otherwise; the primary measure is
 ``xs:double``, which admits ``NaN`` for a missing value.
 
@@ -21,9 +22,11 @@ keep it:
 - Groups. The model keeps no group definitions (their dimensions), so no Group types
   are generated; attributes attached to a group are declared on the series (on the
   observation in the flat form) instead, which is where the writer puts them.
-- Cross-sectional forms (a dimension other than time at observation level). They need
-  each attribute's relationship to the dimensions to tell series attributes from
-  observation attributes; asking for one raises :class:`NotImplementedFeature`.
+
+Cross-sectional data (another dimension at observation level) take the view of
+:func:`server.formats.cross_section.cross_section`: its series key ends with the time
+period, required on ``Series``, and the dimension at observation level is a required
+XML attribute of ``Obs``, beside the attributes the view attaches there.
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from server.errors import NotImplementedFeature
+from server.formats.cross_section import CrossSection
 from server.formats.data_writers import dsd_namespace
 from server.formats.ns import COM, MES, SPEC
 from server.formats.xsd_build import (
+    check_codes,
     code_type,
     code_type_name,
     compile_with_messages,
@@ -53,6 +57,8 @@ ALL_DIMENSIONS = "AllDimensions"
 # XML attributes of the base types that a generated type drops unless the DSD has a
 # component of that id, with the type the base gives them.
 _BASE_ONLY = {"REPORTING_YEAR_START_DAY": "xs:gMonthDay", "type": "common:IDType"}
+
+_PERIOD = "common:ObservationalTimePeriodType"
 
 # (name, type, use) of the XML attribute declarations of one generated type.
 _Uses = list[tuple[str, str, str]]
@@ -77,6 +83,12 @@ _TIME_SERIES = _Form(
 _FLAT = _Form(
     "dsd:DataSetType", None, "dsd:ObsType", ("type", "REPORTING_YEAR_START_DAY")
 )
+_CROSS_SECTION = _Form(
+    "dsd:DataSetType",
+    "dsd:SeriesType",
+    "dsd:ObsType",
+    ("type", "REPORTING_YEAR_START_DAY"),
+)
 
 
 def dsd_schema(
@@ -90,20 +102,21 @@ def dsd_schema(
         dsd: The data structure (DSD).
         codes: Allowed code ids by dimension or attribute id; a component not listed
             takes any string.
-        dimension_at_observation: The DSD's time dimension for time series, or
-            ``AllDimensions`` for flat observations.
+        dimension_at_observation: The DSD's time dimension for time series,
+            ``AllDimensions`` for flat observations, or for cross-sectional data the
+            dimension at observation level of a :class:`CrossSection` ``dsd``.
 
     Returns:
         The schema document, UTF-8, whose target namespace is the one the data
         writers put in the message header.
 
     Raises:
-        NotImplementedFeature: For a dimension at observation other than time.
-        ValueError: When ``codes`` names no component of the DSD or lists no code.
+        ValueError: For a dimension at observation that is not one of those; when
+            ``codes`` names no component of the DSD or lists no code.
     """
     form = _form(dsd, dimension_at_observation)
     codes = codes or {}
-    _check_codes(dsd, codes)
+    check_codes(dsd, codes)
     schema = schema_element(_namespace(dsd, dimension_at_observation), SPEC, COM)
 
     for component_id, ids in codes.items():
@@ -140,14 +153,14 @@ def validating_schema(schema_dir: Path, dsd_xsd: bytes) -> etree.XMLSchema:
 
 def _form(dsd: DataStructure, dimension_at_observation: str) -> _Form:
     if dimension_at_observation == dsd.time_dimension:
-        return _TIME_SERIES
+        return _CROSS_SECTION if isinstance(dsd, CrossSection) else _TIME_SERIES
     if dimension_at_observation == ALL_DIMENSIONS:
         return _FLAT
-    raise NotImplementedFeature(
+    raise ValueError(
         f"no schema for dimension at observation {dimension_at_observation!r} of "
-        f"data structure {dsd.ref.triple}: only {dsd.time_dimension} (time series) "
-        f"and {ALL_DIMENSIONS} (flat) are generated, since a cross-sectional schema "
-        "needs each attribute's relationship to the dimensions, which is not kept"
+        f"data structure {dsd.ref.triple}: give {dsd.time_dimension} or "
+        f"{ALL_DIMENSIONS}, or the view of cross_section(dsd, dimension) with that "
+        "dimension"
     )
 
 
@@ -155,21 +168,6 @@ def _namespace(dsd: DataStructure, dimension_at_observation: str) -> str:
     """The writers' namespace, with the dimension at observation as its last part."""
     time_series = dsd_namespace(dsd.ref)
     return time_series.removesuffix("TIME_PERIOD") + dimension_at_observation
-
-
-def _check_codes(dsd: DataStructure, codes: dict[str, list[str]]) -> None:
-    coded = {c.id for c in (*dsd.dimensions, *dsd.attributes)}
-    for component_id, ids in codes.items():
-        if component_id not in coded:
-            raise ValueError(
-                f"codes given for {component_id!r}, which is no dimension or "
-                f"attribute of data structure {dsd.ref.triple}: {sorted(coded)}"
-            )
-        if not ids:
-            raise ValueError(
-                f"an empty code list for {component_id!r} would allow no value; "
-                "leave it out of codes to allow any"
-            )
 
 
 def _uses(
@@ -192,6 +190,9 @@ def _uses(
         time = use(dsd.time_dimension, required=True)
         flat = [*key, time, *series, *observation]
         return {"DataSetType": attached["DataSet"], "ObsType": flat}
+    if form is _CROSS_SECTION:  # the period sits on the series, the dimension here
+        observation.insert(0, use(dsd.time_dimension, required=True))
+        observation.append((dsd.period_dimension, _PERIOD, "prohibited"))
     return {
         "DataSetType": attached["DataSet"],
         "SeriesType": [*key, *series],
@@ -202,8 +203,8 @@ def _uses(
 def _type_of(dsd: DataStructure, component_id: str, codes: dict[str, list[str]]) -> str:
     if component_id == dsd.measure:
         return "xs:double"
-    if component_id == dsd.time_dimension:
-        return "common:ObservationalTimePeriodType"
+    if dsd.is_period(component_id):
+        return _PERIOD
     if component_id in _BASE_ONLY:
         return _BASE_ONLY[component_id]
     return code_type_name(component_id) if component_id in codes else "xs:string"

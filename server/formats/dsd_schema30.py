@@ -10,12 +10,14 @@ measure of the data structure (DSD). The SDMX-ML 2.1 generator
 namespace URN differ.
 
 The schema describes what :func:`server.formats.ml30_data.write_ml30` writes: time
-series only, dimensions as required XML attributes of ``Series``, series and group
+series, dimensions as required XML attributes of ``Series``, series and group
 attributes as optional ones, ``TIME_PERIOD`` required and the measure (``xs:double``,
 which admits ``NaN``) optional on ``Obs``, attributes attached to the data set on
-``DataSet``. Codes form an enumeration when ``codes`` lists them, any string
-otherwise. Neither groups nor the flat (``AllDimensions``) form are generated, since
-the writer produces neither.
+``DataSet``. Given the view of :func:`server.formats.cross_section.cross_section`, it
+describes cross-sectional data instead: ``TIME_PERIOD`` on ``Series``, the dimension
+at observation level on ``Obs``. Codes form an enumeration when ``codes`` lists
+them, any string otherwise. Neither groups nor the flat (``AllDimensions``) form are
+generated, since the writer produces neither.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from server.formats.cross_section import CrossSection
 from server.formats.data_parts import Presentation
 from server.formats.ml30_data import COM, MES, SPEC, dataflow_namespace
 from server.formats.xsd_build import (
     XS,
+    check_codes,
     code_type,
     code_type_name,
     compile_with_messages,
@@ -38,6 +42,8 @@ from server.model import ArtefactRef, DataStructure
 
 __all__ = ["XS", "dataflow_schema", "validating_schema"]
 
+
+_PERIOD = "common:ObservationalTimePeriodType"
 
 # (name, type, use) of the XML attribute declarations of one generated type.
 _Uses = list[tuple[str, str, str]]
@@ -64,7 +70,7 @@ def dataflow_schema(
         ValueError: When ``codes`` names no component of the DSD or lists no code.
     """
     codes = codes or {}
-    _check_codes(dsd, codes)
+    check_codes(dsd, codes)
     schema = schema_element(dataflow_namespace(flow, dsd.time_dimension), SPEC, COM)
     for component_id, ids in codes.items():
         code_type(schema, component_id, ids)
@@ -73,17 +79,23 @@ def dataflow_schema(
         kind = code_type_name(component_id) if component_id in codes else "xs:string"
         return component_id, kind, "required" if required else "optional"
 
+    def key(component_id: str) -> tuple[str, str, str]:
+        if dsd.is_period(component_id):
+            return component_id, _PERIOD, "required"
+        return use(component_id, required=True)
+
     presentation = Presentation.of(dsd)
     _data_set_type(schema, [use(a.id) for a in presentation.data_set])
-    series = [use(d, required=True) for d in dsd.dimension_ids]
-    _series_type(schema, dsd, series + [use(a.id) for a in presentation.series])
-    observation = [
-        (dsd.time_dimension, "common:ObservationalTimePeriodType", "required")
-    ]
-    observation.append((dsd.measure, "xs:double", "optional"))
-    _observation_type(
-        schema, observation + [use(a.id) for a in presentation.observation]
-    )
+    series = [key(d) for d in dsd.dimension_ids]
+    series += [use(a.id) for a in presentation.series]
+    observation = [key(dsd.time_dimension), (dsd.measure, "xs:double", "optional")]
+    observation += [use(a.id) for a in presentation.observation]
+    if isinstance(dsd, CrossSection):  # the period sits on the series
+        observation.append((dsd.period_dimension, _PERIOD, "prohibited"))
+    else:  # the base type allows the period on a series, which time series forbid
+        series.append((dsd.time_dimension, _PERIOD, "prohibited"))
+    _series_type(schema, series)
+    _observation_type(schema, observation)
 
     return etree.tostring(
         schema, xml_declaration=True, encoding="UTF-8", pretty_print=True
@@ -108,21 +120,6 @@ def validating_schema(schema_dir: Path, dataflow_xsd: bytes) -> etree.XMLSchema:
     return compile_with_messages(schema_dir, MES, dataflow_xsd, "dataflow")
 
 
-def _check_codes(dsd: DataStructure, codes: dict[str, list[str]]) -> None:
-    coded = {c.id for c in (*dsd.dimensions, *dsd.attributes)}
-    for component_id, ids in codes.items():
-        if component_id not in coded:
-            raise ValueError(
-                f"codes given for {component_id!r}, which is no dimension or "
-                f"attribute of data structure {dsd.ref.triple}: {sorted(coded)}"
-            )
-        if not ids:
-            raise ValueError(
-                f"an empty code list for {component_id!r} would allow no value; "
-                "leave it out of codes to allow any"
-            )
-
-
 def _data_set_type(schema: etree._Element, uses: _Uses) -> None:
     restriction, sequence = _restriction(schema, "DataSetType", "dsd:DataSetType")
     _element(sequence, "DataProvider", "common:DataProviderReferenceType", "0", "1")
@@ -131,16 +128,10 @@ def _data_set_type(schema: etree._Element, uses: _Uses) -> None:
     _declare(restriction, uses)
 
 
-def _series_type(schema: etree._Element, dsd: DataStructure, uses: _Uses) -> None:
+def _series_type(schema: etree._Element, uses: _Uses) -> None:
     restriction, sequence = _restriction(schema, "SeriesType", "dsd:SeriesType")
     _element(sequence, "Obs", "ObsType", "0", "unbounded")
-    # The base type allows the time period on a series, which time series forbid.
-    prohibited = (
-        dsd.time_dimension,
-        "common:ObservationalTimePeriodType",
-        "prohibited",
-    )
-    _declare(restriction, [*uses, prohibited])
+    _declare(restriction, uses)
 
 
 def _observation_type(schema: etree._Element, uses: _Uses) -> None:

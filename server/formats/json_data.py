@@ -232,16 +232,19 @@ class _JsonData:
         return structure
 
     def _dimensions(self) -> dict[str, list]:
-        """Every dimension at series level; the time dimension, last, at observation.
+        """Every dimension at series level; the time dimension, last, at observation
+        (another dimension for cross-sectional data, through
+        :func:`server.formats.cross_section.cross_section`).
 
         The time dimension is left out when no observation gives it a value, since
         SDMX-JSON 2.0.0 wants one value at least.
         """
         dsd = self.dsd
+        at_observation = dsd.time_dimension
         time = {
-            **self._named(dsd.time_dimension),
-            "keyPosition": len(dsd.dimensions),
-            "values": [self._period(p) for p in self.periods.positions],
+            **self._named(at_observation),
+            "keyPosition": dsd.key_position(at_observation),
+            "values": [self._value(at_observation, p) for p in self.periods.positions],
         }
         series = [self._dimension(p) for p in range(len(dsd.dimensions))]
         # Series without observations (serieskeysonly) give no time period to list.
@@ -273,9 +276,15 @@ class _JsonData:
         codes = self.codes[position].positions
         return {
             **self._named(dimension.id),
-            "keyPosition": position,
-            "values": [self._code(dimension.id, code) for code in codes],
+            "keyPosition": self.dsd.key_position(dimension.id),
+            "values": [self._value(dimension.id, code) for code in codes],
         }
+
+    def _value(self, component_id: str, value: str) -> dict[str, Any]:
+        """A dimension value: a period of the time dimension, else a code."""
+        if self.dsd.is_period(component_id):
+            return self._period(value)
+        return self._code(component_id, value)
 
     def _attribute(self, attribute: Component, level: str) -> dict[str, Any]:
         values = [

@@ -7,7 +7,33 @@ from pathlib import Path
 
 from lxml import etree
 
+from server.model import DataStructure
+
 XS = "http://www.w3.org/2001/XMLSchema"
+
+
+def check_codes(dsd: DataStructure, codes: dict[str, list[str]]) -> None:
+    """Check that ``codes`` lists codes of coded components of ``dsd``.
+
+    Raises:
+        ValueError: When ``codes`` names no dimension or attribute of the DSD (nor,
+            in a cross-sectional view, the dimension at observation level), or
+            lists no code for one.
+    """
+    coded = {c.id for c in (*dsd.dimensions, *dsd.attributes)}
+    if not dsd.is_period(dsd.time_dimension):  # a cross-sectional view
+        coded.add(dsd.time_dimension)
+    for component_id, ids in codes.items():
+        if component_id not in coded:
+            raise ValueError(
+                f"codes given for {component_id!r}, which is no dimension or "
+                f"attribute of data structure {dsd.ref.triple}: {sorted(coded)}"
+            )
+        if not ids:
+            raise ValueError(
+                f"an empty code list for {component_id!r} would allow no value; "
+                "leave it out of codes to allow any"
+            )
 
 
 def code_type_name(component_id: str) -> str:

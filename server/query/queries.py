@@ -142,6 +142,9 @@ class DataQuery:
     time_descending: bool = False
     offset: int = 0
     limit: int | None = None
+    # Cross-sectional data: dimension positions, the one at observation level last;
+    # rows come ordered by the others, the period, then that one.
+    cross_section: tuple[int, ...] = ()
 
     def key_filters(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
         """Every key filter (ORed); empty when any key selects everything."""

@@ -60,6 +60,7 @@ def select_statement(flow_pk: int, query: DataQuery) -> sa.Select:
         "period_start": o.c.period_start,
         "period": o.c.period,
         **{f"sort{n}": s.c[f"d{p}"] for n, (p, _) in enumerate(query.sort)},
+        **{f"dim{p}": s.c[f"d{p}"] for p in query.cross_section},
     }
     return _page(statement.order_by(*_order(base, query)), query)
 
@@ -107,19 +108,31 @@ def _key_condition(key: tuple[tuple[str, ...], ...]) -> sa.ColumnElement[bool]:
 
 def _sort_columns(query: DataQuery) -> list[sa.ColumnElement]:
     s = schema.series
-    return [s.c[f"d{p}"].label(f"sort{n}") for n, (p, _) in enumerate(query.sort)]
+    columns = [s.c[f"d{p}"].label(f"sort{n}") for n, (p, _) in enumerate(query.sort)]
+    columns += [s.c[f"d{p}"].label(f"dim{p}") for p in query.cross_section]
+    return columns
 
 
 def _order(columns: Mapping, query: DataQuery, periods: bool = True) -> list:
-    """Requested dimensions first, then the series key, then the period."""
+    """Requested dimensions first, then the series key, then the period.
+
+    For cross-sectional data, the dimensions but the one at observation level take
+    the place of the series key, and that one comes after the period.
+    """
     order: list = [
         columns[f"sort{n}"].desc() if descending else columns[f"sort{n}"]
         for n, (_, descending) in enumerate(query.sort)
     ]
-    order += [columns["key"], columns["provider"]]
+    crossed = query.cross_section
+    if crossed:
+        order += [*(columns[f"dim{p}"] for p in crossed[:-1]), columns["provider"]]
+    else:
+        order += [columns["key"], columns["provider"]]
     if periods:
         time = [columns["period_start"], columns["period"]]
         order += [c.desc() for c in time] if query.time_descending else time
+    if crossed:
+        order.append(columns[f"dim{crossed[-1]}"])
     return order
 
 
