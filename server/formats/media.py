@@ -41,6 +41,9 @@ STRUCTURE_30 = MediaType("structure", _sdmx("structure+xml", "3.0.0"), "structur
 STRUCTURE_JSON_20 = MediaType(
     "jsonstructure", _sdmx("structure+json", "2.0.0"), "structurejson20"
 )
+STRUCTURE_JSON_10 = MediaType(
+    "jsonstructure", _sdmx("structure+json", "1.0.0"), "structurejson10"
+)
 GENERIC_21 = MediaType("genericdata", _sdmx("genericdata+xml", "2.1"), "generic21")
 SPECIFIC_21 = MediaType(
     "structurespecificdata", _sdmx("structurespecificdata+xml", "2.1"), "specific21"
@@ -81,7 +84,7 @@ class Offer:
 
 OFFERS: dict[tuple[str, str], Offer] = {
     ("1.5", "structure"): Offer(
-        (STRUCTURE_21, STRUCTURE_30, STRUCTURE_JSON_20),
+        (STRUCTURE_21, STRUCTURE_30, STRUCTURE_JSON_20, STRUCTURE_JSON_10),
         STRUCTURE_21,
         STRUCTURE_21,
         STRUCTURE_21,
@@ -110,7 +113,7 @@ OFFERS: dict[tuple[str, str], Offer] = {
     # REST 2.x defaults to SDMX-JSON; */* gives SDMX-ML 3.0, the one format that
     # every client sending */* (sdmx1 as a 3.0 source) can read.
     ("2", "structure"): Offer(
-        (STRUCTURE_JSON_20, STRUCTURE_30, STRUCTURE_21),
+        (STRUCTURE_JSON_20, STRUCTURE_30, STRUCTURE_21, STRUCTURE_JSON_10),
         STRUCTURE_JSON_20,
         STRUCTURE_30,
         STRUCTURE_30,

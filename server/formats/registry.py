@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import functools
 
-from server.formats import structure_json, structure_ml30, structure_writer
+from server.formats import (
+    json10_artefacts,
+    structure_json,
+    structure_ml30,
+    structure_writer,
+)
 from server.formats.csv20 import write_csv20
 from server.formats.data_writers import (
     write_csv10,
@@ -32,4 +37,5 @@ STRUCTURE_WRITERS = {
     "structure21": structure_writer.write_structure,
     "structure30": structure_ml30.write_structure,
     "structurejson20": structure_json.write_structure,
+    "structurejson10": json10_artefacts.write_structure,
 }
