@@ -1,16 +1,34 @@
-"""dimensionAtObservation=AllDimensions: flat SDMX-ML 2.1 data on REST 1.5 and 2.x."""
+"""dimensionAtObservation=AllDimensions: flat data on REST 1.5 and 2.x, in SDMX-ML 2.1
+and 3.0 and SDMX-JSON 1.0 and 2.0."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+import sdmx
+import sdmx.reader.xml.v30  # noqa: F401  (import before a 2.1 read registers namespaces)
 from lxml import etree
 
 from server.formats.dsd_schema import validating_schema
-from tests.helpers import NS, SCHEMAS, assert_sdmx_error, assert_valid_sdmx_ml, csv_rows
+from server.formats.dsd_schema30 import validating_schema as validating_schema_30
+from tests.helpers import (
+    NS,
+    SCHEMAS,
+    assert_sdmx_error,
+    assert_valid_json,
+    assert_valid_sdmx_ml,
+    csv_rows,
+    generic_observations,
+)
 
 GENERIC = "application/vnd.sdmx.genericdata+xml;version=2.1"
 SPECIFIC = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
-JSON = "application/vnd.sdmx.data+json;version=1.0.0"
+JSON10 = "application/vnd.sdmx.data+json;version=1.0.0"
+JSON20 = "application/vnd.sdmx.data+json;version=2.0.0"
+ML30 = "application/vnd.sdmx.data+xml;version=3.0.0"
+XSD30 = "application/vnd.sdmx.schema+xml;version=3.0.0"
+DIMENSIONS = ["FREQ", "INDICATOR", "REF_AREA", "SEX", "AGE", "COB", "CITIZENSHIP"]
 USA = "A.MIG_STOCK.840._T._T._T._T"
 FLAT = "dimensionAtObservation=AllDimensions"
 V1 = f"/rest/data/DF_IMS2020_SEX/{USA}"
@@ -112,7 +130,102 @@ def test_unknown_dimension_at_observation_is_400(client, url):
     assert_sdmx_error(response, 400, 140, "NOPE")
 
 
-@pytest.mark.parametrize("url", [V1, V2])
-def test_flat_sdmx_json_is_501(client, url):
-    response = client.get(f"{url}?{FLAT}", headers={"Accept": JSON})
-    assert_sdmx_error(response, 501, 501, "AllDimensions")
+BY_SEX = "A.MIG_STOCK.840+124.._T._T._T"
+
+
+@pytest.fixture
+def by_sex(client) -> dict[tuple[str, ...], str]:
+    """{(codes in DSD order..., period): value} of the time series of BY_SEX."""
+    body = client.get(
+        f"/rest/data/DF_IMS2020_SEX/{BY_SEX}", headers={"Accept": GENERIC}
+    )
+    found = generic_observations(body.data)
+    assert len(found) == 2 * 3 * 7  # two areas, three sexes, 1990 to 2020
+    return {(*k.split("."), p): value for (k, p), (value, _) in found.items()}
+
+
+@pytest.mark.parametrize(("accept", "version"), [(JSON10, "1.0"), (JSON20, "2.0.0")])
+def test_flat_sdmx_json_keys_each_observation_by_every_dimension(
+    client, by_sex, accept, version
+):
+    url = f"/rest/data/DF_IMS2020_SEX/{BY_SEX}?{FLAT}"
+    message = assert_valid_json(
+        client.get(url, headers={"Accept": accept}).data, "data", version
+    )["data"]
+    structure = message.get("structure") or message["structures"][0]
+    dimensions = structure["dimensions"]
+    assert dimensions["series"] == []
+    at_observation = dimensions["observation"]
+    assert [d["id"] for d in at_observation] == [*DIMENSIONS, "TIME_PERIOD"]
+    assert [d["keyPosition"] for d in at_observation] == list(range(8))
+    (data_set,) = message["dataSets"]
+    assert "series" not in data_set
+    attributes = structure["attributes"]
+    assert attributes["series"] == []
+    names = [a["id"] for a in attributes["observation"]]
+    found = {}
+    for key, (value, *indexes) in data_set["observations"].items():
+        codes = tuple(
+            at_observation[n]["values"][int(i)]["id"]
+            for n, i in enumerate(key.split(":"))
+        )
+        found[codes] = str(value)
+        shown = dict(zip(names, indexes, strict=True))
+        assert shown["UNIT_MEASURE"] is not None  # a series attribute, kept
+    assert found == by_sex
+
+
+def test_flat_sdmx_ml_30_is_valid_against_the_flat_schema(client, by_sex):
+    schema_response = client.get(
+        f"/rest/v2/schema/dataflow/UNDESA/DF_IMS2020_SEX/1.0?{FLAT}",
+        headers={"Accept": XSD30},
+    )
+    assert schema_response.status_code == 200, schema_response.data[:300]
+    schema = validating_schema_30(SCHEMAS.parent / "sdmx-ml-3.0", schema_response.data)
+    url = f"/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0/{BY_SEX}?{FLAT}"
+    root = etree.fromstring(client.get(url, headers={"Accept": ML30}).data)
+    assert schema.validate(root), schema.error_log.last_error
+    structure = root.find("{*}Header/{*}Structure")
+    assert structure.get("dimensionAtObservation") == "AllDimensions"
+    assert structure.get("namespace").endswith(NAMESPACE_END)
+    data_set = root.find("{*}DataSet")
+    assert data_set.find("Series") is None
+    found = {
+        (*(o.get(d) for d in DIMENSIONS), o.get("TIME_PERIOD")): o.get("OBS_VALUE")
+        for o in data_set.iterfind("Obs")
+    }
+    assert found == by_sex
+    assert all(o.get("UNIT_MEASURE") == "PS" for o in data_set.iterfind("Obs"))
+    # Time series do not pass the flat schema.
+    plain = client.get(url.replace(f"?{FLAT}", ""), headers={"Accept": ML30})
+    assert not schema.validate(etree.fromstring(plain.data))
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/vnd.sdmx.generictimeseriesdata+xml;version=2.1",
+        "application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1",
+    ],
+)
+def test_time_series_forms_refuse_the_flat_form(client, accept):
+    response = client.get(f"{V1}?{FLAT}", headers={"Accept": accept})
+    assert_sdmx_error(response, 400, 140, "time series only")
+
+
+def test_sdmx1_reads_flat_sdmx_ml_30(client, by_sex):
+    dsd_body = client.get(
+        "/rest/datastructure/UNDESA/DSD_MIG_STOCK?references=children"
+    )
+    dsd = sdmx.read_sdmx(io.BytesIO(dsd_body.data)).structure["DSD_MIG_STOCK"]
+    url = f"/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0/{BY_SEX}?{FLAT}"
+    body = client.get(url, headers={"Accept": ML30}).data
+    series = sdmx.to_pandas(sdmx.read_sdmx(io.BytesIO(body), structure=dsd))
+    found = {
+        (
+            *(dict(zip(series.index.names, k, strict=True))[d] for d in DIMENSIONS),
+            k[-1],
+        ): v
+        for k, v in series.items()
+    }
+    assert found == {k: float(v) for k, v in by_sex.items()}

@@ -59,14 +59,8 @@ def schema_query(segments: list[str], api: str = "1.5") -> Response:
     if media.writer == "jsonschema20":  # one schema for every form
         body = json.dumps(json_data_schema(dsd, codes), ensure_ascii=False)
     elif media.writer == "xsd30":
-        if at_observation == ALL_DIMENSIONS:
-            raise NotImplementedFeature(
-                f"SDMX-ML 3.0 schemas with dimensionAtObservation={ALL_DIMENSIONS} "
-                "are not supported yet, as that data is not; ask for the SDMX-ML 2.1 "
-                "schema"
-            )
         flow = ArtefactRef(row.type, row.agency, row.id, row.version)
-        body = dataflow_schema(shaped, flow, codes)
+        body = dataflow_schema(shaped, flow, codes, at_observation == ALL_DIMENSIONS)
     else:
         body = dsd_schema(shaped, codes, at_observation)
     return Response(body, content_type=media.content_type)

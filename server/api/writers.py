@@ -6,10 +6,10 @@ labelled CSV and SDMX-JSON show the English names of the dataflow, its component
 
 ``dimensionAtObservation`` is the time dimension (time series), ``AllDimensions``
 (flat) or another dimension (cross-sectional data). SDMX-CSV, one row per
-observation, is the same whatever it is. The SDMX-ML 2.1 generic and
-structure-specific writers write all three forms (their time-series forms only time
-series); SDMX-ML 3.0 and SDMX-JSON write time series and cross-sectional data, which
-:mod:`server.formats.cross_section` turns into series of another shape.
+observation, is the same whatever it is; the time-series forms of SDMX-ML 2.1 hold
+time series only. The other writers write the flat form themselves, and
+cross-sectional data as time series of another shape, which
+:mod:`server.formats.cross_section` gives them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from server.model import ArtefactRef, DataStructure
 from server.query import DataQuery
 
 NAMED_WRITERS = {"csv20", "json10", "json20"}
-FLAT_WRITERS = {"generic21", "specific21"}  # take ``dimension_at_observation``
+# Writers that take ``dimension_at_observation`` and write the flat form.
+FLAT_WRITERS = {"generic21", "specific21", "ml30", "json10", "json20"}
 SAME_WRITERS = {"csv10", "csv20"}  # write the same whatever the form
 CROSS_WRITERS = {"generic21", "specific21", "ml30", "json10", "json20"}
 TIME_SERIES_WRITERS = {"generic21ts", "specific21ts"}
@@ -46,8 +47,6 @@ def observation_dimension(media, dsd: DataStructure) -> str:
     Raises:
         InvalidQuery: It is neither a dimension of ``dsd`` nor ``AllDimensions``,
             or it is not the time dimension in a time-series form.
-        NotImplementedFeature: The flat form in a format whose writer does not
-            write it.
     """
     value = request.args.get("dimensionAtObservation", dsd.time_dimension)
     if value not in (dsd.time_dimension, ALL_DIMENSIONS, *dsd.dimension_ids):
@@ -63,12 +62,6 @@ def observation_dimension(media, dsd: DataStructure) -> str:
             f"{media.content_type} holds time series only, so dimensionAtObservation "
             f"must be {dsd.time_dimension}; ask for generic or structure-specific "
             f"data (not their time-series forms) for dimensionAtObservation={value}"
-        )
-    if value == ALL_DIMENSIONS and media.writer not in FLAT_WRITERS:
-        raise NotImplementedFeature(
-            f"dimensionAtObservation={ALL_DIMENSIONS} is not supported yet in "
-            f"{media.content_type}; it is served in SDMX-ML 2.1 generic and "
-            "structure-specific data and in SDMX-CSV"
         )
     return value
 

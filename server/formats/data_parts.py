@@ -104,6 +104,14 @@ class Presentation:
             by_level.get(attribute.attachment, series).append(attribute)
         return cls(by_level["DataSet"], series, by_level["Observation"])
 
+    @classmethod
+    def flat(cls, dsd: DataStructure) -> Presentation:
+        """The presentation of flat messages (``AllDimensions``): what is not
+        attached to the data set goes with each observation, in DSD order."""
+        data_set = [a for a in dsd.attributes if a.attachment == "DataSet"]
+        others = [a for a in dsd.attributes if a.attachment != "DataSet"]
+        return cls(data_set, [], others)
+
 
 def group_series(rows: Iterable) -> Iterator[Series]:
     """Group rows ordered by series into :class:`Series`, one at a time.

@@ -16,8 +16,8 @@ which admits ``NaN``) optional on ``Obs``, attributes attached to the data set o
 ``DataSet``. Given the view of :func:`server.formats.cross_section.cross_section`, it
 describes cross-sectional data instead: ``TIME_PERIOD`` on ``Series``, the dimension
 at observation level on ``Obs``. Codes form an enumeration when ``codes`` lists
-them, any string otherwise. Neither groups nor the flat (``AllDimensions``) form are
-generated, since the writer produces neither.
+them, any string otherwise. With ``flat`` it describes the flat form
+(``AllDimensions``). No groups are generated, since the writer writes none.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from lxml import etree
 
 from server.formats.cross_section import CrossSection
 from server.formats.data_parts import Presentation
+from server.formats.data_writers import ALL_DIMENSIONS
 from server.formats.ml30_data import COM, MES, SPEC, dataflow_namespace
 from server.formats.xsd_build import (
     XS,
@@ -53,14 +54,18 @@ def dataflow_schema(
     dsd: DataStructure,
     flow: ArtefactRef,
     codes: dict[str, list[str]] | None = None,
+    flat: bool = False,
 ) -> bytes:
     """The XML schema of SDMX-ML 3.0 time-series data of a dataflow.
 
     Args:
-        dsd: The dataflow's data structure (DSD).
+        dsd: The dataflow's data structure (DSD), or its cross-sectional view.
         flow: The dataflow.
         codes: Allowed code ids by dimension or attribute id; a component not listed
             takes any string.
+        flat: The schema of flat data (``AllDimensions``) instead: ``Obs`` in the
+            data set with every dimension, the period, the measure and every
+            attribute not attached to the data set.
 
     Returns:
         The schema document, UTF-8, whose target namespace is the one the writer
@@ -71,7 +76,8 @@ def dataflow_schema(
     """
     codes = codes or {}
     check_codes(dsd, codes)
-    schema = schema_element(dataflow_namespace(flow, dsd.time_dimension), SPEC, COM)
+    at_observation = ALL_DIMENSIONS if flat else dsd.time_dimension
+    schema = schema_element(dataflow_namespace(flow, at_observation), SPEC, COM)
     for component_id, ids in codes.items():
         code_type(schema, component_id, ids)
 
@@ -84,8 +90,19 @@ def dataflow_schema(
             return component_id, _PERIOD, "required"
         return use(component_id, required=True)
 
-    presentation = Presentation.of(dsd)
-    _data_set_type(schema, [use(a.id) for a in presentation.data_set])
+    presentation = (Presentation.flat if flat else Presentation.of)(dsd)
+    _data_set_type(
+        schema, [use(a.id) for a in presentation.data_set], "Obs" if flat else "Series"
+    )
+    if flat:
+        observation = [key(d) for d in [*dsd.dimension_ids, dsd.time_dimension]]
+        observation.append((dsd.measure, "xs:double", "optional"))
+        _observation_type(
+            schema, observation + [use(a.id) for a in presentation.observation]
+        )
+        return etree.tostring(
+            schema, xml_declaration=True, encoding="UTF-8", pretty_print=True
+        )
     series = [key(d) for d in dsd.dimension_ids]
     series += [use(a.id) for a in presentation.series]
     observation = [key(dsd.time_dimension), (dsd.measure, "xs:double", "optional")]
@@ -120,11 +137,11 @@ def validating_schema(schema_dir: Path, dataflow_xsd: bytes) -> etree.XMLSchema:
     return compile_with_messages(schema_dir, MES, dataflow_xsd, "dataflow")
 
 
-def _data_set_type(schema: etree._Element, uses: _Uses) -> None:
+def _data_set_type(schema: etree._Element, uses: _Uses, child: str) -> None:
     restriction, sequence = _restriction(schema, "DataSetType", "dsd:DataSetType")
     _element(sequence, "DataProvider", "common:DataProviderReferenceType", "0", "1")
     choice = sub(sequence, "choice", minOccurs="0", maxOccurs="unbounded")
-    _element(choice, "Series", "SeriesType", "1", "1")
+    _element(choice, child, f"{child}Type", "1", "1")
     _declare(restriction, uses)
 
 

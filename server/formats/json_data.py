@@ -1,6 +1,9 @@
 """Streaming writers of SDMX-JSON data messages 1.0 (SDMX 2.1) and 2.0.0 (SDMX 3.0).
 
-Both write one data set of time series (dimension at observation ``TIME_PERIOD``).
+Both write one data set of time series (dimension at observation ``TIME_PERIOD``),
+of flat observations (``AllDimensions``: ``observations`` keyed by every dimension
+and the period, every attribute but those of the data set with each observation), or
+of cross-sectional series (through :mod:`server.formats.cross_section`).
 SDMX-JSON puts the values of each dimension and attribute in the structure and refers
 to them by index from the data set: a series key such as ``"0:1:0"`` holds indexes
 into the ``values`` of the series dimensions. Since the order of object members is
@@ -44,7 +47,7 @@ from server.formats.data_parts import (
     number,
     urn,
 )
-from server.formats.data_writers import DataMessage
+from server.formats.data_writers import ALL_DIMENSIONS, DataMessage
 from server.formats.xmlutil import message_id, prepared
 from server.model import Component
 from server.query.periods import period_span
@@ -66,6 +69,7 @@ def write_json10(
     *,
     names: Names | None = None,
     action: str = "Information",
+    dimension_at_observation: str | None = None,
 ) -> Iterator[str]:
     """SDMX-JSON 1.0 data message, time series, structure in ``data.structure``.
 
@@ -74,6 +78,8 @@ def write_json10(
         rows: Rows of a data query, ordered by series.
         names: English names of the dataflow, components and codes.
         action: The data set action: Information, Append, Replace or Delete.
+        dimension_at_observation: ``AllDimensions`` for flat observations keyed
+            by every dimension; time series otherwise.
 
     Yields:
         The message in chunks of text.
@@ -81,7 +87,8 @@ def write_json10(
     Raises:
         ValueError: For an action the standard does not define.
     """
-    return _Json10(message, names, action).chunks(rows)
+    flat = dimension_at_observation == ALL_DIMENSIONS
+    return _Json10(message, names, action, flat).chunks(rows)
 
 
 def write_json20(
@@ -90,6 +97,7 @@ def write_json20(
     *,
     names: Names | None = None,
     action: str = "Information",
+    dimension_at_observation: str | None = None,
 ) -> Iterator[str]:
     """SDMX-JSON 2.0.0 data message, time series, structure in ``data.structures``.
 
@@ -98,6 +106,8 @@ def write_json20(
         rows: Rows of a data query, ordered by series.
         names: English names of the dataflow, components and codes.
         action: The data set action: Information, Append, Replace or Delete.
+        dimension_at_observation: ``AllDimensions`` for flat observations keyed
+            by every dimension; time series otherwise.
 
     Yields:
         The message in chunks of text.
@@ -105,7 +115,8 @@ def write_json20(
     Raises:
         ValueError: For an action the standard does not define.
     """
-    return _Json20(message, names, action).chunks(rows)
+    flat = dimension_at_observation == ALL_DIMENSIONS
+    return _Json20(message, names, action, flat).chunks(rows)
 
 
 def _dumps(value: Any) -> str:
@@ -127,12 +138,15 @@ class _JsonData:
 
     schema: ClassVar[str]
 
-    def __init__(self, message: DataMessage, names: Names | None, action: str):
+    def __init__(
+        self, message: DataMessage, names: Names | None, action: str, flat: bool
+    ):
         self.message = message
         self.dsd = message.dsd
         self.names = names or Names()
         self.action = check_action(action)
-        self.presentation = Presentation.of(self.dsd)
+        self.flat = flat
+        self.presentation = (Presentation.flat if flat else Presentation.of)(self.dsd)
         self.codes = [_Distinct() for _ in self.dsd.dimensions]
         self.periods = _Distinct()
         self.values = {a.id: _Distinct() for a in self.dsd.attributes}
@@ -142,21 +156,28 @@ class _JsonData:
         """The message: meta, the data set as the rows come, then the structure."""
         data_set = {**self._data_set_head(), "action": self.action}
         data_set["links"] = [{"urn": urn(self.message.flow), "rel": "dataflow"}]
-        # The data set object is left open for its series.
+        # The data set object is left open for its series (or observations).
+        member = "observations" if self.flat else "series"
         yield (
             f'{{"meta":{_dumps(self._meta())},"data":{{"dataSets":['
-            f'{_dumps(data_set)[:-1]},"series":{{'
+            f'{_dumps(data_set)[:-1]},"{member}":{{'
         )
         buffer: list[str] = []
-        for count, series in enumerate(group_series(rows)):
-            separator = "," if count else ""
-            buffer.append(f"{separator}{self._series_member(series)}")
+        written = 0  # members yielded so far
+        for series in group_series(rows):
+            if self.flat:
+                buffer.extend(self._observation_members(series))
+            else:
+                buffer.append(self._series_member(series))
             if len(buffer) >= _FLUSH:
-                yield "".join(buffer)
+                yield ("," if written else "") + ",".join(buffer)
+                written += len(buffer)
                 buffer = []
-        buffer.append(f"}}{self._data_set_attributes()}}}],")
-        buffer.append(f"{self._structure_member(self._structure())}}}}}")
-        yield "".join(buffer)
+        rest = ("," if written and buffer else "") + ",".join(buffer)
+        yield (
+            f"{rest}}}{self._data_set_attributes()}}}],"
+            f"{self._structure_member(self._structure())}}}}}"
+        )
 
     def _meta(self) -> dict:
         return {
@@ -194,6 +215,26 @@ class _JsonData:
         }
         return f"{_dumps(key)}:{_dumps(body)}"
 
+    def _observation_members(self, series: Series) -> Iterator[str]:
+        """``"0:1:0:3":[...]``: each observation of a series, keyed by every
+        dimension and the period (flat messages)."""
+        if self.data_set_values is None:
+            self.data_set_values = self._indexes(
+                self.presentation.data_set, series.attributes
+            )
+        codes = [
+            str(index.index(code))
+            for index, code in zip(self.codes, series.key, strict=True)
+        ]
+        for o in series.observations:
+            key = ":".join([*codes, str(self.periods.index(o.period))])
+            attributes = {**series.attributes, **o.attributes}
+            value = [
+                number(o.value),
+                *self._indexes(self.presentation.observation, attributes),
+            ]
+            yield f"{_dumps(key)}:{_dumps(value)}"
+
     def _indexes(
         self, attributes: list[Component], values: dict[str, str]
     ) -> list[int | None]:
@@ -222,7 +263,7 @@ class _JsonData:
         ]
         structure["dimensions"] = self._dimensions()
         structure["attributes"] = {
-            level: [self._attribute(a, level) for a in attributes]
+            level: [self._attribute(a) for a in attributes]
             for level, attributes in (
                 ("dataSet", self.presentation.data_set),
                 ("series", self.presentation.series),
@@ -249,6 +290,8 @@ class _JsonData:
         series = [self._dimension(p) for p in range(len(dsd.dimensions))]
         # Series without observations (serieskeysonly) give no time period to list.
         observation = [time] if time["values"] else []
+        if self.flat:  # every dimension at observation level
+            return {"dataSet": [], "series": [], "observation": [*series, time]}
         return {"dataSet": [], "series": series, "observation": observation}
 
     def _named(self, component_id: str) -> dict[str, Any]:
@@ -286,14 +329,19 @@ class _JsonData:
             return self._period(value)
         return self._code(component_id, value)
 
-    def _attribute(self, attribute: Component, level: str) -> dict[str, Any]:
+    def _attribute(self, attribute: Component) -> dict[str, Any]:
         values = [
             self._code(attribute.id, v) if attribute.codelist else self._text(v)
             for v in self.values[attribute.id].positions
         ]
+        # The relationship says what the attribute depends on, wherever a flat
+        # message presents it.
+        natural = {"DataSet": "dataSet", "Observation": "observation"}
         described = {
             **self._named(attribute.id),
-            "relationship": self._relationship(level),
+            "relationship": self._relationship(
+                natural.get(attribute.attachment, "series")
+            ),
         }
         return self._with_values(described, values)
 

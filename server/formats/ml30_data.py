@@ -8,7 +8,10 @@ TIME_PERIOD``, whose ``DataSetType`` the ``DataSet`` element takes as ``xsi:type
 carry the dimensions and the attributes attached to the series (or to a group) as XML
 attributes; observations carry ``TIME_PERIOD``, the measure (``NaN`` when missing)
 and the observation attributes; attributes attached to the data set sit on the
-``DataSet`` element, with the values of the first series.
+``DataSet`` element, with the values of the first series. With
+``dimension_at_observation="AllDimensions"`` it writes the flat form instead: ``Obs``
+elements directly in the data set, in the namespace ending
+``ObsLevelDim:AllDimensions``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from server.formats.data_parts import (
     peek,
     urn,
 )
-from server.formats.data_writers import DataMessage, format_value
+from server.formats.data_writers import ALL_DIMENSIONS, DataMessage, format_value
 from server.formats.xmlutil import attr, header
 from server.model import ArtefactRef, Component
 
@@ -43,7 +46,11 @@ def dataflow_namespace(flow: ArtefactRef, dimension_at_observation: str) -> str:
 
 
 def write_ml30(
-    message: DataMessage, rows: Iterable, *, action: str = "Information"
+    message: DataMessage,
+    rows: Iterable,
+    *,
+    action: str = "Information",
+    dimension_at_observation: str | None = None,
 ) -> Iterator[str]:
     """SDMX-ML 3.0 StructureSpecificData, series with observations by time period.
 
@@ -51,6 +58,9 @@ def write_ml30(
         message: The data structure, dataflow and sender.
         rows: Rows of a data query, ordered by series.
         action: The data set action: Information, Append, Replace or Delete.
+        dimension_at_observation: ``AllDimensions`` for flat observations (``Obs``
+            directly in the data set, each with every dimension and every
+            attribute not attached to the data set); time series otherwise.
 
     Yields:
         The message in chunks of text.
@@ -60,8 +70,10 @@ def write_ml30(
     """
     check_action(action)
     dsd = message.dsd
-    presentation = Presentation.of(dsd)
-    yield _head(message)
+    flat = dimension_at_observation == ALL_DIMENSIONS
+    presentation = (Presentation.flat if flat else Presentation.of)(dsd)
+    write = _flat if flat else _series
+    yield _head(message, ALL_DIMENSIONS if flat else dsd.time_dimension)
 
     first, all_series = peek(group_series(rows))
     data_set = _xml_attributes(presentation.data_set, first.attributes if first else {})
@@ -71,7 +83,7 @@ def write_ml30(
     )
     buffer: list[str] = []
     for series in all_series:
-        buffer.append(_series(message, presentation, series))
+        buffer.append(write(message, presentation, series))
         if len(buffer) >= _FLUSH:
             yield "".join(buffer)
             buffer = []
@@ -79,13 +91,12 @@ def write_ml30(
     yield "".join(buffer)
 
 
-def _head(message: DataMessage) -> str:
+def _head(message: DataMessage, at_observation: str) -> str:
     """The XML declaration, the root element and the header."""
-    dsd_time = message.dsd.time_dimension
-    namespace = attr(dataflow_namespace(message.flow, dsd_time))
+    namespace = attr(dataflow_namespace(message.flow, at_observation))
     structure = (
         f'<mes:Structure structureID="{_structure_id(message.flow)}" '
-        f'namespace={namespace} dimensionAtObservation="{dsd_time}">'
+        f"namespace={namespace} dimensionAtObservation={attr(at_observation)}>"
         f"<com:StructureUsage>{urn(message.flow)}</com:StructureUsage>"
         "</mes:Structure>"
     )
@@ -114,6 +125,23 @@ def _series(message: DataMessage, presentation: Presentation, series: Series) ->
             f'{dsd.measure}="{format_value(obs.value)}"{values}/>'
         )
     parts.append("</Series>")
+    return "".join(parts)
+
+
+def _flat(message: DataMessage, presentation: Presentation, series: Series) -> str:
+    """The observations of one series, each with its whole key (flat form)."""
+    dsd = message.dsd
+    key = "".join(
+        f" {d}={attr(c)}" for d, c in zip(dsd.dimension_ids, series.key, strict=True)
+    )
+    parts = []
+    for obs in series.observations:
+        merged = {**series.attributes, **obs.attributes}
+        values = _xml_attributes(presentation.observation, merged)
+        parts.append(
+            f"<Obs{key} {dsd.time_dimension}={attr(obs.period)} "
+            f'{dsd.measure}="{format_value(obs.value)}"{values}/>'
+        )
     return "".join(parts)
 
 
