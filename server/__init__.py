@@ -15,9 +15,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application.
 
-    Settings come from ``config``, then from the environment (``DATABASE_URL``),
-    then from defaults: an SQLite file in the instance folder, with the bundled
-    structures and DESA data loaded on first start.
+    Settings come from ``config``, then from the environment (``DATABASE_URL``, and
+    any setting ``NAME`` as ``SDMX_NAME``), then from defaults: an SQLite file in
+    the instance folder, with the bundled structures and DESA data loaded on first
+    start.
     """
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -30,6 +31,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         STRUCTURES_DIR=str(PROJECT_ROOT / "structures"),
         DATA_DIR=str(PROJECT_ROOT / "data" / "desa"),
     )
+    # SDMX_MAX_RESULT_OBSERVATIONS=100000 sets MAX_RESULT_OBSERVATIONS, and so on;
+    # values are read as JSON where they parse (numbers, true/false).
+    app.config.from_prefixed_env("SDMX")
     if config:
         app.config.update(config)
     _configure_logging(app)

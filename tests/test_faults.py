@@ -159,3 +159,17 @@ def test_rest_v2_is_served_beside_rest_15(client):
 def test_no_data_for_an_unknown_code_says_which_code(client):
     response = client.get("/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.DEU._T._T._T._T")
     assert_sdmx_error(response, 404, 100, "REF_AREA 'DEU' not in the codelist")
+
+
+def test_no_data_names_an_unknown_provider_and_the_providers_with_data(client):
+    response = client.get("/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840._T._T._T._T/NOPE")
+    assert_sdmx_error(
+        response, 404, 100, "provider NOPE", "providers with data: DESA_PD"
+    )
+    ok = client.get("/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840._T._T._T._T/DESA_PD")
+    assert ok.status_code == 200
+
+
+def test_availability_without_data_names_the_code_not_in_its_codelist(client):
+    url = "/rest/availableconstraint/DF_IMS2020_SEX/A.MIG_STOCK.999._T._T._T._T"
+    assert_sdmx_error(client.get(url), 404, 100, "REF_AREA '999'")

@@ -118,6 +118,22 @@ def test_a_result_above_the_service_limit_is_413_saying_how_to_narrow(app, clien
         app.config.pop("MAX_RESULT_OBSERVATIONS")
 
 
+def test_settings_come_from_sdmx_prefixed_environment_variables(app, monkeypatch):
+    from server import create_app
+
+    monkeypatch.setenv("SDMX_MAX_RESULT_OBSERVATIONS", "20")
+    monkeypatch.setenv("SDMX_SENDER_ID", "NSO_TEST")
+    configured = create_app(
+        {"DATABASE_URL": app.config["DATABASE_URL"], "LOAD_BUNDLED": False}
+    )
+    assert configured.config["MAX_RESULT_OBSERVATIONS"] == 20
+    client = configured.test_client()
+    response = client.get("/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0/*")
+    assert_sdmx_error(response, 413, 510, "more than 20", "limit and offset")
+    small = client.get(f"{DATA}?startPeriod=2020")
+    assert b'<mes:Sender id="NSO_TEST"/>' in small.data
+
+
 def test_a_weak_validator_matches_if_none_match(client):
     tag = client.get(DATA).headers["ETag"]
     response = client.get(DATA, headers={"If-None-Match": f"W/{tag}"})

@@ -24,3 +24,22 @@ def test_docs_page_needs_no_network(client):
     assert "/rest/data/{flowRef}/{key}/{providerRef}" in page
     assert "<script" not in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_both_apis_are_described(client):
+    paths = client.get("/openapi.json").json["paths"]
+    data_2 = paths["/rest/v2/data/{context}/{agencyID}/{resourceID}/{version}/{key}"]
+    names = {p["name"] for p in data_2["get"]["parameters"]}
+    assert {"c", "updatedAfter", "offset", "limit", "sort", "attributes"} <= names
+    assert "204" in data_2["get"]["responses"]
+    assert any(p.startswith("/rest/v2/availability/") for p in paths)
+    assert any(p.startswith("/rest/v2/schema/") for p in paths)
+    structure = paths["/rest/{resource}/{agencyID}/{resourceID}/{version}"]["get"]
+    (detail,) = [p for p in structure["parameters"] if p["name"] == "detail"]
+    assert "referencepartial" in detail["schema"]["enum"]
+
+
+def test_docs_page_with_a_trailing_slash(client):
+    response = client.get("/docs/")
+    assert response.status_code == 200
+    assert "/rest/v2/data/" in response.data.decode()

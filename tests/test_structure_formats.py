@@ -77,26 +77,12 @@ def _json_schema() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(path.read_text()))
 
 
-def _known_parent_defect(error) -> bool:
-    """Whether an XSD error is the SDMX-ML 3.0.0 defect on code parents.
-
-    SDMX-ML 3.0.0 types a code's ``Parent`` as an id starting with a letter, while
-    code ids may start with a digit (M49 codes such as 902), so a correct parent
-    fails. The maintainers agree it should be a plain id (sdmx-twg/sdmx-ml issue
-    30, unreleased); SDMX-JSON 2.0.0 already allows it.
-    """
-    return (
-        error.path.endswith("/str:Parent")
-        and error.type_name == "SCHEMAV_CVC_PATTERN_VALID"
-    )
-
-
 def assert_valid_ml30(text: str) -> etree._Element:
-    """Parse an SDMX-ML 3.0 message and assert it is valid but for the known defect."""
+    """Parse an SDMX-ML 3.0 message and assert it is valid."""
     root = etree.fromstring(text.encode())
     schema = _ml30_schema()
     schema.validate(root)
-    errors = [e for e in schema.error_log if not _known_parent_defect(e)]
+    errors = list(schema.error_log)
     assert not errors, errors[:5]
     return root
 
@@ -163,7 +149,14 @@ def test_code_840_has_its_name_and_parent(rows):
     root = _ml30([row])
     code = root.find(".//str:Codelist/str:Code[@id='840']", NS30)
     assert code.findtext("com:Name", namespaces=NS30) == "United States of America"
-    assert code.findtext("str:Parent", namespaces=NS30) == "918"
+    # SDMX-ML 3.0.0 cannot hold a numeric Parent: it is in a PARENT annotation.
+    assert code.find("str:Parent", NS30) is None
+    assert (
+        code.findtext(
+            "com:Annotations/com:Annotation/com:AnnotationTitle", namespaces=NS30
+        )
+        == "918"
+    )
 
     codes = _json20([row])["data"]["codelists"][0]["codes"]
     found = next(c for c in codes if c["id"] == "840")
@@ -508,16 +501,29 @@ def test_pysdmx_reads_the_sdmx_ml_30_message_without_validation(rows):
     _pysdmx_content(structures)
 
 
-def test_pysdmx_validation_trips_only_on_numeric_code_parents(rows):
-    # Everything but CL_AREA and what refers to it (pysdmx resolves references).
-    without = {"CL_AREA", "HCL_AREA_GROUPS", "DSD_MIG_STOCK"}
-    kept = [r for r, a in zip(rows, ARTEFACTS, strict=True) if a.ref.id not in without]
-    text = _write(structure_ml30.write_structure, kept, "full")
-    assert read_sdmx(text, validate=True).structures
-
+def test_pysdmx_validates_and_reads_the_sdmx_ml_30_message(rows):
     text = _write(structure_ml30.write_structure, rows, "full")
-    with pytest.raises(Exception, match="Parent"):
-        read_sdmx(text, validate=True)
+    structures = read_sdmx(text, validate=True).structures
+    assert _type_counts(structures) == ALL_TYPES
+    _pysdmx_content(structures)
+
+
+def test_numeric_parents_become_parent_annotations_in_sdmx_ml_30_only(rows):
+    """SDMX-ML 3.0.0 types a code's Parent as an NCName, so an M49 parent such as
+    902 cannot be written there (sdmx-twg/sdmx-ml issue 30); it goes into a PARENT
+    annotation. SDMX-JSON 2.0.0 and SDMX-ML 2.1 keep the Parent itself."""
+    (area,) = [r for r, a in zip(rows, ARTEFACTS, strict=True) if a.ref.id == "CL_AREA"]
+    root = assert_valid_ml30(_write(structure_ml30.write_structure, [area], "full"))
+    code = root.find(".//{*}Code[@id='934']")
+    assert code.find("{*}Parent") is None
+    annotation = code.find("{*}Annotations/{*}Annotation")
+    assert annotation.findtext("{*}AnnotationType") == "PARENT"
+    assert annotation.findtext("{*}AnnotationTitle") == "902"
+    message = json.loads(_write(structure_json.write_structure, [area], "full"))
+    codes = {c["id"]: c for c in message["data"]["codelists"][0]["codes"]}
+    assert codes["934"]["parent"] == "902"
+    assert "annotations" not in codes["934"]
+    assert 'id="934"' in area.xml and '<Ref id="902"/>' in area.xml
 
 
 @pytest.mark.parametrize("detail", ["allstubs", "allcompletestubs"])
@@ -556,7 +562,9 @@ def test_sdmx1_reads_the_sdmx_ml_30_message(rows, detail):
         return
     code = message.codelist["CL_AREA"]["840"]
     assert str(code.name) == "United States of America"
-    assert code.parent.id == "918"
+    # The numeric parent travels as a PARENT annotation in SDMX-ML 3.0.
+    (annotation,) = code.annotations
+    assert (annotation.type, annotation.title) == ("PARENT", "918")
     dsd = message.structure["DSD_MIG_STOCK"]
     assert [d.id for d in dsd.dimensions] == [*DIMENSIONS, "TIME_PERIOD"]
     assert message.dataflow["DF_IMS2020_SEX"].structure is dsd

@@ -73,10 +73,9 @@ def availability_query(segments: list[str]) -> Response:
     elif component is not None:
         found.start = found.end = None
     if found.series_count == 0:
-        raise NoResults(
-            f"no data for key {query.raw_key} in dataflow {flow.agency},{flow.id},"
-            f"{flow.version} within the requested periods and providers"
-        )
+        from server.api.rest15 import no_data_message  # rest15 imports this module
+
+        raise NoResults(no_data_message(store, query, flow, dsd))
     flow_ref = ArtefactRef("dataflow", flow.agency, flow.id, flow.version)
     rows = [availability_row(flow_ref, found, dsd.time_dimension)]
     rows += _referenced(store, flow, dsd, found, references)

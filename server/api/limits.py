@@ -23,5 +23,5 @@ def check_result_size(store, flow_pk: int, query) -> None:
             f"the query matches more than {limit:,} observations, the most this "
             "service returns at once; narrow it with a key (codes per dimension), a "
             "period (startPeriod/endPeriod or c[TIME_PERIOD]) or lastNObservations, "
-            "or fetch it in parts"
+            "or fetch it in parts (on /rest/v2, with limit and offset)"
         )

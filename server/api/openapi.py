@@ -14,6 +14,14 @@ from server.formats.media import OFFERS
 
 blueprint = Blueprint("openapi", __name__)
 
+V2_ITEMS = (
+    "/rest/v2/structure/{artefactType}/{agencyID}/{resourceID}/{version}/{itemID}"
+)
+V2_AVAILABILITY = (
+    "/rest/v2/availability/{context}/{agencyID}/{resourceID}/{version}/{key}/"
+    "{componentID}"
+)
+
 STRUCTURE_TYPES_15 = [
     "datastructure",
     "dataflow",
@@ -61,17 +69,22 @@ def _query(name: str, description: str, enum: list[str] | None = None) -> dict:
 def _responses(api: str, kind: str, empty: str) -> dict:
     media = {m.content_type: {} for m in OFFERS[(api, kind)].types}
     error = {"application/xml": {}}
+    nothing = (
+        {"404": {"description": empty, "content": error}}
+        if api == "1.5"
+        else {"204": {"description": empty}, "404": {"description": "No such path"}}
+    )
     return {
         "200": {
             "description": "The message, in the negotiated format",
             "content": media,
         },
+        **nothing,
         "304": {"description": "Not modified since If-Modified-Since / If-None-Match"},
         "400": {
             "description": "Malformed query: the message says what was expected",
             "content": error,
         },
-        "404": {"description": empty, "content": error},
         "406": {
             "description": "No acceptable format can be produced",
             "content": error,
@@ -117,6 +130,7 @@ def _structure_15() -> dict:
                         "referencestubs",
                         "allcompletestubs",
                         "referencecompletestubs",
+                        "referencepartial",
                     ],
                 ),
                 _query("format", "Format instead of Accept (non-standard)"),
@@ -210,16 +224,145 @@ def _schema_15() -> dict:
     }
 
 
+def _item(operation: dict, name: str, description: str) -> dict:
+    """``operation`` with one more path parameter, for the longer path."""
+    get = dict(operation["get"])
+    get["parameters"] = [
+        *get["parameters"][:4],
+        _path_parameter(name, description),
+        *get["parameters"][4:],
+    ]
+    return {"get": get}
+
+
+REFERENCES_2 = [
+    "none",
+    "parents",
+    "parentsandsiblings",
+    "ancestors",
+    "children",
+    "descendants",
+    "all",
+]
+DETAIL_2 = [
+    "full",
+    "raw",
+    "allstubs",
+    "referencestubs",
+    "allcompletestubs",
+    "referencecompletestubs",
+    "referencepartial",
+]
+_FILTER = {
+    "name": "c",
+    "in": "query",
+    "required": False,
+    "style": "deepObject",
+    "explode": True,
+    "description": "Component filters c[ID]=op:value with operators eq ne lt le gt "
+    "ge co nc sw ew; ',' is OR, '+' is AND",
+    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+}
+
+
+def _structure_2() -> dict:
+    return {
+        "get": {
+            "summary": "Structural metadata (SDMX-REST 2.x)",
+            "parameters": [
+                _path_parameter("artefactType", "REST 2.x artefact type, or *"),
+                _path_parameter("agencyID", "Agencies joined with ',', or *"),
+                _path_parameter("resourceID", "Ids joined with ',', or *"),
+                _path_parameter(
+                    "version", "Versions joined with ',': exact, ~, +, * or 1.2+.0"
+                ),
+                _query(
+                    "references",
+                    "Referenced artefacts to add (values or types joined with ',')",
+                    REFERENCES_2,
+                ),
+                _query("detail", "Amount of detail", DETAIL_2),
+                _query("format", "Format instead of Accept (non-standard)"),
+            ],
+            "responses": _responses("2", "structure", "No artefact matches"),
+        }
+    }
+
+
+def _data_2() -> dict:
+    return {
+        "get": {
+            "summary": "Data (SDMX-REST 2.x)",
+            "parameters": [
+                _path_parameter(
+                    "context", "dataflow, datastructure, provisionagreement or *"
+                ),
+                _path_parameter("agencyID", "Agencies joined with ',', or *"),
+                _path_parameter("resourceID", "Ids joined with ',', or *"),
+                _path_parameter("version", "Versions joined with ',', or *"),
+                _path_parameter(
+                    "key",
+                    "Codes in dimension order joined by ., * for any; keys "
+                    "joined with ','",
+                ),
+                _FILTER,
+                _query("updatedAfter", "Only what changed after this instant"),
+                _query("firstNObservations", "First N observations per series"),
+                _query("lastNObservations", "Last N observations per series"),
+                _query(
+                    "dimensionAtObservation",
+                    "TIME_PERIOD, another dimension (cross-sectional) or AllDimensions",
+                ),
+                _query(
+                    "attributes",
+                    "dsd, all, none, dataset, series, obs, msd or attribute ids",
+                ),
+                _query("measures", "all, none or measure ids"),
+                _query("offset", "Rows to skip"),
+                _query("limit", "Most rows to return"),
+                _query("sort", "Dimensions, each :asc or :desc, joined with +"),
+                _query("format", "Format instead of Accept (non-standard)"),
+            ],
+            "responses": _responses("2", "data", "No data matches"),
+        }
+    }
+
+
+def _availability_2() -> dict:
+    return {
+        "get": {
+            "summary": "Data availability (SDMX-REST 2.x)",
+            "parameters": [
+                *_data_2()["get"]["parameters"][:5],
+                _path_parameter("componentID", "Dimensions joined with ',', or *"),
+                _FILTER,
+                _query("mode", "exact or available", ["exact", "available"]),
+                _query("references", "Artefacts to add", REFERENCES_2),
+                _query("updatedAfter", "Only what changed after this instant"),
+            ],
+            "responses": _responses("2", "structure", "No data matches"),
+        }
+    }
+
+
+def _schema_2() -> dict:
+    operation = _schema_15()
+    get = dict(operation["get"])
+    get["summary"] = "XML or JSON schema of a dataflow's or DSD's data (SDMX-REST 2.x)"
+    get["responses"] = _responses("2", "schema", "No such artefact")
+    return {"get": get}
+
+
 def description() -> dict:
-    """The OpenAPI 3.0 document of the REST 1.5 API this server answers."""
+    """The OpenAPI 3.0 document of the REST 1.5 and 2.x APIs this server answers."""
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "SDMX migration data exchange server",
             "version": "1.0.0",
             "description": "UN DESA International Migrant Stock over SDMX-REST 1.5 "
-            "(under /rest) and 2.x (under /rest/v2, described by the official "
-            "SDMX-REST 2.2.2 OpenAPI file).",
+            "(under /rest) and 2.2.2 (under /rest/v2). Path segments at the end may "
+            "be left out; errors are SDMX-ML 2.1 error messages.",
         },
         "paths": {
             "/rest/{resource}/{agencyID}/{resourceID}/{version}": _structure_15(),
@@ -228,6 +371,22 @@ def description() -> dict:
                 _availability_15()
             ),
             "/rest/schema/{context}/{agencyID}/{resourceID}/{version}": _schema_15(),
+            "/rest/{resource}/{agencyID}/{resourceID}/{version}/{itemID}": _item(
+                _structure_15(), "itemID", "Items of an item scheme, joined with +"
+            ),
+            "/rest/v2/structure/{artefactType}/{agencyID}/{resourceID}/{version}": (
+                _structure_2()
+            ),
+            V2_ITEMS: _item(
+                _structure_2(), "itemID", "Items of an item scheme, joined with ','"
+            ),
+            "/rest/v2/data/{context}/{agencyID}/{resourceID}/{version}/{key}": (
+                _data_2()
+            ),
+            V2_AVAILABILITY: _availability_2(),
+            "/rest/v2/schema/{context}/{agencyID}/{resourceID}/{version}": (
+                _schema_2()
+            ),
         },
     }
 
@@ -238,6 +397,7 @@ def openapi_json() -> Response:
 
 
 @blueprint.route("/docs")
+@blueprint.route("/docs/")
 def docs_page() -> Response:
     spec = description()
     parts = [

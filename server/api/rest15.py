@@ -387,7 +387,7 @@ def data_query(segments: list[str]) -> Response:
     rows = store.select_observations(flow.pk, query)
     first = next(rows, None)
     if first is None:
-        raise NoResults(_no_data_message(store, query, flow, dsd))
+        raise NoResults(no_data_message(store, query, flow, dsd))
     message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
     writer = data_writer(
         media, store, flow, dsd, dimension_at_observation=at_observation
@@ -422,7 +422,7 @@ def csv_options(accept: str | None) -> dict[str, str]:
     return options
 
 
-def _no_data_message(store, query: DataQuery, flow, dsd) -> str:
+def no_data_message(store, query: DataQuery, flow, dsd) -> str:
     """Say that nothing matched, and why when a code is not in its codelist."""
     message = (
         f"no data for key {query.raw_key} in dataflow {flow.agency},{flow.id},"
@@ -440,6 +440,15 @@ def _no_data_message(store, query: DataQuery, flow, dsd) -> str:
             f"; {', '.join(unknown[:10])} not in the codelist of the dimension "
             "(list the codes at /rest/datastructure/…?references=children)"
         )
+    providers = {p for _, p in query.providers} - {"all"}
+    if providers:
+        known = store.data_providers_of(flow.pk)
+        missing = sorted(providers - known)
+        if missing:
+            message += (
+                f"; provider {', '.join(missing)} has no data in this dataflow "
+                f"(providers with data: {', '.join(sorted(known)) or 'none'})"
+            )
     return message
 
 

@@ -216,6 +216,41 @@ def upgrade(element: etree._Element) -> list[etree._Element]:
     return [root]
 
 
+# SDMX-ML 3.0.0 types a code's Parent as an NCName (SingleNCNameIDType), which no
+# id starting with a digit matches, M49 area codes among them.
+_NCNAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+PARENT_ANNOTATION = "PARENT"
+
+
+def with_valid_parents(element: etree._Element) -> etree._Element:
+    """``element``, or a copy of it in which a code whose parent id SDMX-ML 3.0.0
+    cannot hold keeps that id in a ``PARENT`` annotation instead of a Parent.
+
+    The official 3.0.0 schema (and pysdmx, which validates with it) refuses such a
+    message; SDMX-JSON 2.0.0 holds these parents, and is written from the
+    unchanged element.
+    """
+    parents = element.findall(f"{{{STR30}}}Code/{{{STR30}}}Parent")
+    if all(_NCNAME.fullmatch(p.text or "") for p in parents):
+        return element
+    copy = etree.fromstring(etree.tostring(element))
+    for parent in copy.iterfind(f"{{{STR30}}}Code/{{{STR30}}}Parent"):
+        if _NCNAME.fullmatch(parent.text or ""):
+            continue
+        code = parent.getparent()
+        code.remove(parent)
+        annotations = code.find(f"{{{COM30}}}Annotations")
+        if annotations is None:
+            annotations = etree.Element(_q(COM30, "Annotations"))
+            code.insert(0, annotations)
+        annotation = etree.SubElement(annotations, _q(COM30, "Annotation"))
+        etree.SubElement(annotation, _q(COM30, "AnnotationTitle")).text = parent.text
+        etree.SubElement(
+            annotation, _q(COM30, "AnnotationType")
+        ).text = PARENT_ANNOTATION
+    return copy
+
+
 def _attributes(
     source: etree._Element, target: etree._Element, owner: _Owner, path: str
 ) -> None:

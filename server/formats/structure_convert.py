@@ -20,7 +20,7 @@ from lxml import etree
 
 from server.errors import InvalidStructure
 from server.formats.json_artefacts import artefact_object
-from server.formats.ml30_artefacts import stub, upgrade
+from server.formats.ml30_artefacts import stub, upgrade, with_valid_parents
 from server.formats.ns import COM, STR
 from server.formats.structure_reader import ELEMENT_OF_RESOURCE
 
@@ -115,7 +115,7 @@ def convert_artefact(xml_21: str, resource: str) -> dict[str, str]:
     fragments = {COMPLETE_STUB_XML21: complete_stub_21(element)}
     for kind, complete in _STUBS.items():
         fragments[kind + XML30] = "".join(
-            etree.tostring(e, encoding="unicode")
+            etree.tostring(with_valid_parents(e), encoding="unicode")
             for e in _variant(upgraded, complete, for_xml=True)
         )
         fragments[kind + JSON20] = json.dumps(

@@ -422,6 +422,13 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(exists_statement(flow_pk, query)).first() is not None
 
+    def data_providers_of(self, flow_pk: int) -> set[str]:
+        """Ids of the data providers with series in a dataflow."""
+        s = schema.series
+        statement = sa.select(s.c.provider).where(s.c.flow_pk == flow_pk).distinct()
+        with self.engine.connect() as conn:
+            return {row.provider.rpartition(":")[2] for row in conn.execute(statement)}
+
     def count_rows(self, flow_pk: int, query, ceiling: int) -> int:
         """How many rows a data query gives, counting no further than ``ceiling``."""
         from server.store.data_select import select_statement
