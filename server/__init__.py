@@ -27,6 +27,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'sdmx.db'}"
         ),
         SENDER_ID="UNDESA",
+        # The data provider of data whose message names none (loads, admins' posts).
+        DEFAULT_PROVIDER="UNDESA:DESA_PD",
         LOAD_BUNDLED=True,
         STRUCTURES_DIR=str(PROJECT_ROOT / "structures"),
         DATA_DIR=str(PROJECT_ROOT / "data" / "desa"),

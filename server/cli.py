@@ -2,30 +2,96 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
+from server import auth
 from server.bundle import DESA_PROVIDER
-from server.errors import InvalidData, NotFound, NotImplementedFeature, SdmxError
-from server.formats.data_readers import DataSetRead, message_format, read_data
+from server.errors import SdmxError
+from server.formats.data_readers import message_format
 from server.formats.structure_reader import read_structure_message
-from server.model import ArtefactRef, DataStructure
 from server.store import Store
 from server.store_ext import get_store
-from server.validation import validated
+from server.submission import submit
 
 log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(load_command)
+    app.cli.add_command(users_command)
+
+
+@click.group("users")
+def users_command() -> None:
+    """Registered users and their API tokens."""
+
+
+@users_command.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option(
+    "--provider",
+    default=None,
+    metavar="ID",
+    help="For --role provider: the data provider, as ID or AGENCY:ID "
+    "(an id of the provider scheme, e.g. NSO_MEX).",
+)
+@with_appcontext
+def add_user_command(name: str, role: str, provider: str | None) -> None:
+    """Register a user and print its token, which is shown only this once."""
+    store = get_store()
+    if provider is not None:
+        provider = _known_provider(store, provider)
+    with store.engine.begin() as conn:
+        try:
+            token = auth.add_user(conn, name, role, provider)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(token)
+    suffix = f" for {provider}" if provider else ""
+    click.echo(f"user {name} added as {role}{suffix}; keep the token above", err=True)
+
+
+@users_command.command("list")
+@with_appcontext
+def list_users_command() -> None:
+    """List users: name, role, provider, created, revoked (never tokens)."""
+    with get_store().engine.connect() as conn:
+        for row in auth.list_users(conn):
+            state = f"revoked {row.revoked}" if row.revoked else "active"
+            click.echo(
+                f"{row.name}\t{row.role}\t{row.provider or '-'}\t{row.created}\t{state}"
+            )
+
+
+@users_command.command("revoke")
+@click.argument("name")
+@with_appcontext
+def revoke_user_command(name: str) -> None:
+    """Revoke a user's token at once."""
+    with get_store().engine.begin() as conn:
+        if not auth.revoke_user(conn, name):
+            raise click.ClickException(f"no active user {name!r}")
+    click.echo(f"user {name} revoked")
+
+
+def _known_provider(store: Store, provider: str) -> str:
+    """``AGENCY:ID`` of a data provider of a stored provider scheme."""
+    agency, _, ident = provider.rpartition(":")
+    for row in store.find_artefacts(["dataproviderscheme"]):
+        if agency and row.agency != agency:
+            continue
+        if f'id="{ident}"' in row.xml:
+            return f"{row.agency}:{ident}"
+    raise click.ClickException(
+        f"no data provider {provider!r} in the stored provider schemes; list them at "
+        "/rest/dataproviderscheme/all/all/latest"
+    )
 
 
 @click.command("load")
@@ -68,104 +134,20 @@ def _load_file(store: Store, path: str, default_provider: str) -> str:
 
 
 def _load_data(store: Store, path: str, default_provider: str) -> str:
-    """Write every data set of a data message in one transaction; summarise."""
+    """Apply every data set of a data message in one transaction; summarise."""
+    result = submit(store, path, default_provider=default_provider)
     counts: dict[str, int] = {}
-    with store.engine.begin() as conn:
-        store.lock(conn)
-        flows = _Flows(store, conn)
-        for number, dataset in enumerate(read_data(path, flows.structure), start=1):
-            _check_action(dataset, number)
-            flow = flows.flow(dataset.structure)
-            provider = dataset.provider or default_provider
-            observations = validated(
-                dataset.observations,
-                dataset.dsd,
-                store.code_sets(dataset.dsd, conn),
-                functools.partial(
-                    store.stored_series_attributes, conn, flow.pk, provider
-                ),
-            )
-            count = store.write_observations(
-                flow, dataset.dsd, provider, observations, conn
-            )
-            target = f"dataflow {flow.agency}:{flow.id}({flow.version}) as {provider}"
-            counts[target] = counts.get(target, 0) + count
-            log.info("Loaded %d observations from %s into %s", count, path, target)
-    if not counts:
-        return "no data sets"
-    return "; ".join(f"{n} observations loaded into {t}" for t, n in counts.items())
-
-
-def _check_action(dataset: DataSetRead, number: int) -> None:
-    if dataset.action == "Delete":
-        raise NotImplementedFeature(
-            f"data set {number} has the action Delete, which is not supported by load "
-            "yet; only Append, Replace and Information data can be loaded"
+    for applied in result.applied:
+        flow = applied.flow
+        target = f"dataflow {flow.triple} as {applied.provider}"
+        done = {"Merge": "loaded", "Replace": "replaced", "Delete": "deleted"}
+        label = f"{done[applied.action]} into {target}"
+        counts[label] = counts.get(label, 0) + applied.count
+        log.info(
+            "%s: %d observations from %s into %s",
+            applied.action,
+            applied.count,
+            path,
+            target,
         )
-
-
-class _Flows:
-    """Finds the dataflow of a data set within the transaction of a load."""
-
-    def __init__(self, store: Store, conn: sa.Connection) -> None:
-        self.store = store
-        self.conn = conn
-        self.found: dict[ArtefactRef, sa.Row] = {}
-
-    def structure(
-        self, kind: str, agency: str, id_: str, version: str
-    ) -> DataStructure:
-        """The DSD of the dataflow that data reported against this artefact goes to."""
-        flow = self.flow(ArtefactRef(kind, agency, id_, version))
-        return self.store.structure_of(flow, self.conn)
-
-    def flow(self, ref: ArtefactRef) -> sa.Row:
-        if ref not in self.found:
-            self.found[ref] = self._find(ref)
-        return self.found[ref]
-
-    def _find(self, ref: ArtefactRef) -> sa.Row:
-        if ref.type == "dataflow":
-            return self._one("dataflow", ref)
-        if ref.type == "datastructure":
-            return self._flow_using(self._one("datastructure", ref))
-        raise NotImplementedFeature(
-            f"data reported against a {ref.type} ({ref.triple}) cannot be loaded yet; "
-            "report it against its dataflow"
-        )
-
-    def _one(self, kind: str, ref: ArtefactRef) -> sa.Row:
-        rows = self.store.find_artefacts(
-            [kind], [ref.agency], [ref.id], [ref.version], self.conn
-        )
-        if not rows:
-            raise NotFound(
-                f"the message refers to {kind} {ref.triple}, which is not in the "
-                "store; load its structure message first"
-            )
-        return rows[-1]
-
-    def _flow_using(self, dsd: sa.Row) -> sa.Row:
-        """The one dataflow whose structure is ``dsd``."""
-        wanted = [dsd.agency, dsd.id, dsd.version]
-        flows = [
-            row
-            for row in self.store.find_artefacts(
-                ["dataflow"], versions=["all"], conn=self.conn
-            )
-            if json.loads(row.model or "{}").get("structure") == wanted
-        ]
-        triple = f"{dsd.agency}:{dsd.id}({dsd.version})"
-        if len(flows) == 1:
-            return flows[0]
-        if not flows:
-            raise NotFound(
-                f"no dataflow uses the data structure {triple} that the message refers "
-                "to; load a dataflow for it first"
-            )
-        names = ", ".join(f"{f.agency}:{f.id}({f.version})" for f in flows)
-        raise InvalidData(
-            f"the message refers to data structure {triple}, which {len(flows)} "
-            f"dataflows use ({names}); name the dataflow in the message instead "
-            "(SDMX-ML Header/Structure/StructureUsage, SDMX-CSV 2.0 STRUCTURE=dataflow)"
-        )
+    return "; ".join(f"{n} observations {t}" for t, n in counts.items())

@@ -35,7 +35,7 @@ def test_every_artefact_of_the_sdmx_ml_message_is_there(client, everything):
         for a in artefacts
     }
     assert found == expected
-    assert len(found) == 39
+    assert len(found) == 39 + 12 + 5  # agreements and their constraints
 
 
 def test_codelists_hold_the_codes_names_and_parents_of_sdmx_ml(client, everything):

@@ -36,6 +36,7 @@ FILES = (
     "concepts.xml",
     "dsd.xml",
     "dataflows.xml",
+    "agreements.xml",
 )
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SPECIAL_AREAS = {"_T", "_U", "STLS", "OTH_SOUTH", "OTH_NORTH"}
@@ -61,6 +62,7 @@ MAINTAINABLES = {
     "CategoryScheme": ("categoryscheme", "CategoryScheme"),
     "Categorisation": ("categoryscheme", "Categorisation"),
     "ContentConstraint": ("registry", "ContentConstraint"),
+    "ProvisionAgreement": ("registry", "ProvisionAgreement"),
 }
 
 
@@ -138,7 +140,7 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA)))
 
 
-def test_structures_folder_holds_the_six_files():
+def test_structures_folder_holds_the_seven_files():
     assert sorted(p.name for p in STRUCTURES.glob("*.xml")) == sorted(FILES)
 
 
@@ -180,7 +182,9 @@ def test_every_maintainable_artefact_has_its_urn_and_is_final():
             assert element.get("isFinal") == final, expected
             assert name_of(element), expected
             seen += 1
-    assert seen == 2 + 9 + 1 + 1 + 1 + 8 + 1 + 8 + 8
+    # agreements: 7 for DESA_PD's dataflows, 5 for the offices, each office's
+    # with a constraint
+    assert seen == 2 + 9 + 1 + 1 + 1 + 8 + 1 + 8 + 8 + 12 + 5
 
 
 def test_every_identifiable_has_a_urn_and_english_names():
@@ -450,7 +454,11 @@ def test_every_dataflow_has_a_categorisation_and_a_content_constraint():
     categorised = [r.get("id") for r in find("//str:Categorisation/str:Source/Ref")]
     attached = [r.get("id") for r in find("//str:ContentConstraint//str:Dataflow/Ref")]
     assert flows == categorised == attached == list(DATAFLOWS)
-    constraint_ids = [c.get("id") for c in find("//str:ContentConstraint")]
+    constraint_ids = [
+        c.get("id")
+        for c in find("//str:ContentConstraint")
+        if c.find("str:ConstraintAttachment/str:Dataflow", NS) is not None
+    ]
     assert constraint_ids == ["CC_" + f.removeprefix("DF_") for f in DATAFLOWS]
     targets = {r.get("id") for r in find("//str:Categorisation/str:Target/Ref")}
     assert targets == {"MIGRATION.STOCK", "MIGRATION.POPULATION", "MIGRATION.REFUGEES"}
@@ -509,3 +517,30 @@ def test_origin_constraint_lists_1518_whose_code_cell_is_empty():
     rows = origin[origin[2] == "No income group available"]
     assert len(rows) == 7 and rows[4].isna().all()
     assert "1518" in cube("DF_IMS2019_ORIGIN")["REF_AREA"]
+
+
+def test_each_office_reports_its_own_country_only():
+    """Each office's provision agreement for DF_MIG_NSO carries an Allowed
+    constraint on REF_AREA: its own country, an M49 code of CL_AREA."""
+    areas = {"NSO_MEX": "484", "NSO_DEU": "276", "NSO_USA": "840"}
+    areas |= {"NSO_KEN": "404", "NSO_PHL": "608"}
+    agreements = find("//str:ProvisionAgreements/str:ProvisionAgreement")
+    offices = {
+        a.find("str:DataProvider/Ref", NS).get("id"): a.get("id")
+        for a in agreements
+        if a.find("str:StructureUsage/Ref", NS).get("id") == "DF_MIG_NSO"
+    }
+    assert set(offices) == set(areas)
+    codes = {c.get("id") for c in find("//str:Codelist[@id='CL_AREA']/str:Code")}
+    for office, agreement in offices.items():
+        (constraint,) = find(
+            "//str:ContentConstraint[str:ConstraintAttachment/str:ProvisionAgreement"
+            f"/Ref/@id='{agreement}']"
+        )
+        assert constraint.get("type") == "Allowed"
+        values = constraint.xpath(
+            "str:CubeRegion/com:KeyValue[@id='REF_AREA']/com:Value/text()",
+            namespaces=NS,
+        )
+        assert values == [areas[office]]
+        assert areas[office] in codes

@@ -101,6 +101,7 @@ PACKAGE = {
     ),
     **dict.fromkeys(("CategoryScheme", "Category", "Categorisation"), "categoryscheme"),
     "ContentConstraint": "registry",
+    "ProvisionAgreement": "registry",
 }
 
 SDMX_CODELISTS = (("CL_FREQ", "2.0"), ("CL_OBS_STATUS", "2.1"), ("CL_UNIT_MULT", "1.1"))
@@ -1216,6 +1217,70 @@ def write_constraint(
                 etree.SubElement(key, tag("com", "Value")).text = value
 
 
+# The country each national statistical office reports as REF_AREA (M49).
+NSO_AREAS = {
+    "NSO_MEX": "484",
+    "NSO_DEU": "276",
+    "NSO_USA": "840",
+    "NSO_KEN": "404",
+    "NSO_PHL": "608",
+}
+DESA_PROVIDER_ID = "DESA_PD"
+
+
+def write_agreements(structures: etree._Element, _: Sources) -> None:
+    """Provision agreements: who reports which dataflow, within what.
+
+    DESA_PD provides every bundled dataflow; each national statistical office
+    reports DF_MIG_NSO for its own country only, which a content constraint on its
+    agreement says (REF_AREA).
+    """
+    constraints = container(structures, "Constraints")
+    agreements = container(structures, "ProvisionAgreements")
+    pairs = [(DESA_PROVIDER_ID, f.id) for f in FLOWS if f.table is not None]
+    pairs += [(nso, "DF_MIG_NSO") for nso in NSO_AREAS]
+    for provider, flow in pairs:
+        pa_id = f"PA_{provider}_{flow.removeprefix('DF_')}"
+        scheme = Scheme(pa_id, f"{provider} reports {flow}", ())
+        element = maintainable(
+            agreements, "ProvisionAgreement", "ProvisionAgreement", scheme
+        )
+        ref(
+            element, "StructureUsage", **artefact_ref("Dataflow", AGENCY, flow, VERSION)
+        )
+        ref(
+            element,
+            "DataProvider",
+            agencyID=AGENCY,
+            maintainableParentID=DATA_PROVIDERS.id,
+            maintainableParentVersion=VERSION,
+            id=provider,
+            package="base",
+            **{"class": "DataProvider"},
+        )
+        if provider not in NSO_AREAS:
+            continue
+        cc = Scheme(
+            f"CC_{pa_id}",
+            f"What {provider} may report",
+            (),
+            f"{provider} reports its own country ({NSO_AREAS[provider]}) as REF_AREA.",
+        )
+        constraint = maintainable(
+            constraints, "ContentConstraint", "ContentConstraint", cc
+        )
+        constraint.set("type", "Allowed")
+        attachment = etree.SubElement(constraint, tag("str", "ConstraintAttachment"))
+        ref(
+            attachment,
+            "ProvisionAgreement",
+            **artefact_ref("ProvisionAgreement", AGENCY, pa_id, VERSION),
+        )
+        region = etree.SubElement(constraint, tag("str", "CubeRegion"), include="true")
+        key = etree.SubElement(region, tag("com", "KeyValue"), id="REF_AREA")
+        etree.SubElement(key, tag("com", "Value")).text = NSO_AREAS[provider]
+
+
 FILES: dict[str, Callable[[etree._Element, Sources], None]] = {
     "agencies.xml": write_agencies,
     "codelists.xml": write_codelists,
@@ -1223,6 +1288,7 @@ FILES: dict[str, Callable[[etree._Element, Sources], None]] = {
     "concepts.xml": write_concepts,
     "dsd.xml": write_dsd,
     "dataflows.xml": write_dataflows,
+    "agreements.xml": write_agreements,
 }
 
 

@@ -37,13 +37,16 @@ def error_response(status: int, code: int, message: str) -> Response:
 
 
 def _sdmx_error(error: SdmxError) -> Response:
-    return error_response(error.status, error.code, error.message)
+    response = error_response(error.status, error.code, error.message)
+    response.headers.update(getattr(error, "headers", None) or {})
+    return response
 
 
 _HTTP_MESSAGES = {
     404: "no SDMX resource at {path}; REST 1.5 queries start with /rest/, e.g. "
     "/rest/dataflow/all/all/latest",
-    405: "{method} is not allowed on {path}; the REST API answers GET and HEAD",
+    405: "{method} is not allowed on {path}; queries answer GET and HEAD, data "
+    "submissions POST to /rest/v2/data",
 }
 
 

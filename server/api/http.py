@@ -19,7 +19,7 @@ ENCODINGS = {"gzip": 31, "deflate": 15}
 EXPOSED = "Content-Type, Content-Language, ETag, Last-Modified, Vary"
 ALLOWED_HEADERS = (
     "Accept, Accept-Encoding, Accept-Language, If-None-Match, If-Modified-Since, "
-    "Authorization, Content-Type"
+    "Authorization, Content-Type, Content-Encoding"
 )
 
 
@@ -52,7 +52,7 @@ def _finish(response: Response) -> Response:
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
     response.headers["Vary"] = "Accept, Accept-Encoding, Accept-Language"
     if request.method == "OPTIONS":  # CORS preflight
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
         return response

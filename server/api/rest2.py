@@ -82,6 +82,23 @@ ITEM_SCHEME_TYPES = {
 }
 
 
+@blueprint.route("/data", methods=["POST"], strict_slashes=False)
+@blueprint.route("/data/<path:path>", methods=["POST"], strict_slashes=False)
+def post_data(path: str = "") -> Response:
+    """Data submission (the data-upload draft of SDMX-REST)."""
+    from server.api.submit import submit_data
+
+    return submit_data(path.strip("/").split("/") if path.strip("/") else [])
+
+
+@blueprint.route("/submissions", methods=["GET"], strict_slashes=False)
+def submissions() -> Response:
+    """The audit trail of data submissions (not part of the standard)."""
+    from server.api.submit import list_submissions
+
+    return list_submissions()
+
+
 @blueprint.route(
     "/", defaults={"path": ""}, methods=["GET", "HEAD"], strict_slashes=False
 )

@@ -81,6 +81,8 @@ _PLURAL = {
 _SINGLE_IN = {
     ("MeasureList", "PrimaryMeasure"),
     ("HierarchicalCode", "Code"),
+    ("ProvisionAgreement", "DataProvider"),
+    ("ContentConstraint", "DataProvider"),
 }
 # References given by id rather than URN, by (parent, child).
 _BY_ID = {

@@ -560,6 +560,8 @@ def stub(
             copy.set(key, value)
     copy.set("isExternalReference", "true")
     kept = {"Name", "Annotations", "Description"} if complete else {"Name"}
+    if _local(element) == "ProvisionAgreement":  # required even of a stub
+        kept |= {"Dataflow", "DataProvider"}
     for child in element:
         name = _local(child)
         if name in kept:

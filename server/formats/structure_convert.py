@@ -22,7 +22,7 @@ from server.errors import InvalidStructure
 from server.formats.json_artefacts import artefact_object
 from server.formats.ml30_artefacts import stub, upgrade, with_valid_parents
 from server.formats.ns import COM, STR
-from server.formats.structure_reader import ELEMENT_OF_RESOURCE
+from server.formats.structure_reader import ELEMENT_OF_RESOURCE, stub_references
 
 
 class StructureType(NamedTuple):
@@ -155,6 +155,8 @@ def complete_stub_21(element: etree._Element) -> str:
     for tag in ("Annotations", "Name", "Description"):
         for part in element.iterfind(f"{{{COM}}}{tag}"):
             copy.append(etree.fromstring(etree.tostring(part)))
+    for part in stub_references(element):
+        copy.append(etree.fromstring(etree.tostring(part)))
     return etree.tostring(copy, encoding="unicode")
 
 

@@ -190,7 +190,19 @@ def _stub(element: etree._Element) -> str:
     stub.set("isExternalReference", "true")
     for name in element.iterfind(_q(COM, "Name")):
         stub.append(_copy(name))
+    for child in stub_references(element):
+        stub.append(_copy(child))
     return etree.tostring(stub, encoding="unicode")
+
+
+# References the SDMX-ML 2.1 schema requires even of a stub, by artefact element.
+STUB_REFERENCES = {"ProvisionAgreement": ("StructureUsage", "DataProvider")}
+
+
+def stub_references(element: etree._Element) -> list[etree._Element]:
+    """The children of an artefact that its stub keeps (required references)."""
+    kept = STUB_REFERENCES.get(etree.QName(element).localname, ())
+    return [c for c in element if etree.QName(c).localname in kept]
 
 
 def _copy(element: etree._Element) -> etree._Element:

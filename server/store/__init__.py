@@ -390,21 +390,65 @@ class Store:
         provider: str,
         observations: Iterable[Observation],
         conn: Connection | None = None,
+        *,
+        merge: bool = False,
+        stamp: str | None = None,
     ) -> int:
-        """Merge observations into a dataflow in one transaction; return the count.
+        """Write observations into a dataflow in one transaction; return the count.
 
         A current observation of the same series and period is closed
-        (``valid_to`` set) and the new one becomes current. Two observations of the
-        same series and period in one call are an error, whatever their order.
+        (``valid_to`` set) and the new one becomes current: with ``merge``, it keeps
+        the observation attributes the new one does not give (SDMX Merge);
+        without, it has exactly what it is given (Replace). Series attributes are
+        merged either way. Two observations of the same series and period in one
+        call are an error, whatever their order.
         """
         if conn is None:
             with self.engine.begin() as conn:
-                return self.write_observations(flow, dsd, provider, observations, conn)
-        writer = _ObservationWriter(conn, flow.pk, provider, dsd, now())
+                return self.write_observations(
+                    flow, dsd, provider, observations, conn, merge=merge, stamp=stamp
+                )
+        writer = _ObservationWriter(conn, flow.pk, provider, dsd, stamp or now())
+        writer.merge = merge
         for chunk in batched(observations, _CHUNK):
             writer.write(chunk)
         self._record_change(conn)
         return writer.count
+
+    def delete_observations(
+        self,
+        flow: sa.Row,
+        provider: str,
+        observations: Iterable[Observation],
+        conn: Connection,
+        stamp: str | None = None,
+    ) -> int:
+        """Close the current observations that Delete data names; return how many.
+
+        An empty code in a key matches any code, an empty period every period: a
+        key alone deletes whole series, no key at all the provider's whole data
+        set. Past versions stay, ending at ``stamp``, so that ``updatedAfter`` and
+        ``includeHistory`` can tell of the deletion.
+        """
+        s, o = schema.series, schema.observation
+        stamp = stamp or now()
+        count = 0
+        for obs in observations:
+            matching = sa.select(s.c.pk).where(
+                s.c.flow_pk == flow.pk,
+                s.c.provider == provider,
+                *(s.c[f"d{i}"] == code for i, code in enumerate(obs.key) if code),
+            )
+            conditions = [o.c.series_pk.in_(matching), o.c.valid_to.is_(None)]
+            if obs.period:
+                conditions.append(o.c.period == obs.period)
+            result = conn.execute(
+                sa.update(o).where(*conditions).values(valid_to=stamp)
+            )
+            count += result.rowcount
+        if count:
+            self._record_change(conn)
+        return count
 
     def count_observations(self, flow_pk: int) -> int:
         s, o = schema.series, schema.observation
@@ -466,6 +510,7 @@ class _ObservationWriter:
         self.existing: set[int] = set()  # series that had observations before
         self.seen: set[tuple[int, str]] = set()
         self.count = 0
+        self.merge = False  # keep stored observation attributes not given anew
 
     def write(self, chunk: tuple[Observation, ...]) -> None:
         self._resolve_series({obs.key: obs for obs in chunk})
@@ -485,6 +530,8 @@ class _ObservationWriter:
             for r in rows
             if r["series_pk"] in self.existing
         ]
+        if closing and self.merge:
+            self._merge_attributes(rows)
         if closing:
             self.conn.execute(
                 sa.update(o)
@@ -498,6 +545,29 @@ class _ObservationWriter:
             )
         self.conn.execute(sa.insert(o), rows)
         self.count += len(rows)
+
+    def _merge_attributes(self, rows: list[dict]) -> None:
+        """Give each row the stored attributes of its observation it does not set."""
+        o = schema.observation
+        pairs = {(r["series_pk"], r["period"]) for r in rows}
+        stored: dict[tuple[int, str], dict] = {}
+        for part in batched(sorted(pairs), 500):
+            result = self.conn.execute(
+                sa.select(o.c.series_pk, o.c.period, o.c.attributes).where(
+                    o.c.valid_to.is_(None),
+                    o.c.series_pk.in_({pk for pk, _ in part}),
+                    o.c.period.in_({period for _, period in part}),
+                    o.c.attributes.is_not(None),
+                )
+            )
+            for row in result:
+                if (row.series_pk, row.period) in pairs:
+                    stored[(row.series_pk, row.period)] = json.loads(row.attributes)
+        for row in rows:
+            old = stored.get((row["series_pk"], row["period"]))
+            if old:
+                new = json.loads(row["attributes"]) if row["attributes"] else {}
+                row["attributes"] = json.dumps({**old, **new}, sort_keys=True)
 
     def _resolve_series(self, by_key: dict[tuple[str, ...], Observation]) -> None:
         width = len(self.dsd.dimensions)

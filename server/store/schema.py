@@ -94,3 +94,35 @@ setting = sa.Table(
     sa.Column("name", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# Registered users and their API tokens; only a hash of each token is kept.
+user = sa.Table(
+    "app_user",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),  # admin, provider, reader
+    sa.Column("provider", sa.String(300)),  # AGENCY:ID for a data provider
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("revoked", sa.String(32)),
+)
+
+# One row per data submission, whatever its outcome.
+submission = sa.Table(
+    "submission",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True),
+    sa.Column("user_name", sa.String(100), nullable=False),
+    sa.Column("provider", sa.String(300)),
+    sa.Column("received", sa.String(32), nullable=False),
+    sa.Column("dataflows", sa.Text, nullable=False),  # JSON list of AGENCY:ID(VERSION)
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    sa.Column("body_bytes", sa.Integer, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),  # the HTTP status answered
+    sa.Column("merged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("replaced", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("deleted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+    sa.Index("ix_submission_provider", "provider", "received"),
+)

@@ -7,11 +7,13 @@ raised together at the end, so that one run reports every fault of a message.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from server.errors import InvalidData
 from server.model import DataStructure, Observation
+from server.query.periods import FORMATS_HELP, period_span
 
 MAX_REPORTED = 50
 
@@ -44,8 +46,14 @@ def validated(
     dsd: DataStructure,
     codes: dict[str, frozenset[str]],
     stored_series_attributes: Callable[[tuple[str, ...]], dict[str, str]] | None = None,
+    allowed: dict[str, set[str]] | None = None,
 ) -> Iterator[Observation]:
-    """Yield the observations, checking codes and mandatory attributes on the way.
+    """Yield the observations, checking them on the way.
+
+    The rules: codes are in their codelists and, where ``allowed`` lists codes for
+    a component (the Allowed content constraints of the dataflow), among those;
+    mandatory attributes are present; values are finite numbers; time periods are
+    SDMX periods that the frequency (a ``FREQ`` dimension) can have.
 
     Args:
         observations: what a reader or loader produced.
@@ -53,11 +61,14 @@ def validated(
         codes: allowed code ids per coded component id.
         stored_series_attributes: gives the attributes already stored for a series
             key; they count as present for the mandatory-attribute rule.
+        allowed: codes the dataflow's constraints allow, per component id.
 
     Raises:
         InvalidData: after the last observation, listing every error found.
     """
     report = Report()
+    allowed = allowed or {}
+    frequency = dsd.dimension_ids.index("FREQ") if "FREQ" in dsd.dimension_ids else None
     series_level = [
         a.id for a in dsd.attributes if a.mandatory and a.attachment != "Observation"
     ]
@@ -73,9 +84,11 @@ def validated(
             report.add(
                 f"{_where(number, obs)}: value {obs.value} is not a finite number"
             )
+        _check_period(obs, frequency, report, number)
         if obs.key not in checked:
             checked.add(obs.key)
             _check_key(obs, dsd, codes, report, number)
+            _check_allowed(obs, dsd, allowed, report, number)
             present = {**stored(obs.key), **obs.series_attributes}
             _check_mandatory(obs, series_level, present, report, number)
             for attribute, value in obs.series_attributes.items():
@@ -106,6 +119,52 @@ def _check_code(component, value, codes, report: Report, number: int, obs) -> No
         report.add(
             f"{_where(number, obs)}: {component} {value!r} is not a code of its "
             "codelist"
+        )
+
+
+def _check_allowed(obs, dsd, allowed, report: Report, number: int) -> None:
+    values = {**dict(zip(dsd.dimension_ids, obs.key, strict=False))}
+    values.update(obs.series_attributes)
+    for component, codes in allowed.items():
+        value = values.get(component)
+        if value is not None and value not in codes:
+            report.add(
+                f"{_where(number, obs)}: {component} {value!r} is not allowed by the "
+                "content constraint of the dataflow"
+            )
+
+
+# Forms of time period each SDMX frequency code (CL_FREQ) can have; a range
+# (start/duration) and frequencies not listed are not checked.
+_FORMS = {
+    "A": re.compile(r"[0-9]{4}(-A1)?"),
+    "S": re.compile(r"[0-9]{4}-S[12]"),
+    "T": re.compile(r"[0-9]{4}-T[1-3]"),
+    "Q": re.compile(r"[0-9]{4}-Q[1-4]"),
+    "M": re.compile(r"[0-9]{4}-M?[0-9]{2}"),
+    "W": re.compile(r"[0-9]{4}-W[0-9]{2}"),
+    "D": re.compile(r"[0-9]{4}-([0-9]{2}-[0-9]{2}|D[0-9]{3})"),
+    "B": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+}
+
+
+def _check_period(obs, frequency: int | None, report: Report, number: int) -> None:
+    try:
+        period_span(obs.period)
+    except ValueError:
+        report.add(
+            f"{_where(number, obs)}: {obs.period!r} is not an SDMX time period (or "
+            f"names a day, week or month that does not exist); {FORMATS_HELP}"
+        )
+        return
+    if frequency is None or "/" in obs.period or frequency >= len(obs.key):
+        return
+    code = obs.key[frequency]
+    form = _FORMS.get(code)
+    if form is not None and not form.fullmatch(obs.period):
+        report.add(
+            f"{_where(number, obs)}: period {obs.period!r} does not fit the "
+            f"frequency FREQ {code!r}"
         )
 
 

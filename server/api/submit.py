@@ -1,0 +1,251 @@
+"""``POST /rest/v2/data``: data submissions over HTTP (SDMX-REST data-upload draft).
+
+The body is an SDMX-ML 2.1 or SDMX-CSV 1.0/2.0 data message, gzip-compressed when
+``Content-Encoding: gzip`` says so. It is read as a stream, hashed (SHA-256) and
+counted on the way: above ``MAX_SUBMISSION_BYTES`` (uncompressed) the answer is 413.
+Every answer is a ``SubmitDataResponse`` in JSON, as the draft has it (annex III):
+per data set the dataflow URN, the action and status messages, then the
+submission result with the HTTP status. Every submission, whatever its outcome, is
+recorded for audit (``GET /rest/v2/submissions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import zlib
+from typing import IO, Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, request
+
+from server.api.rest2_common import sender
+from server.auth import Forbidden, User, current_user, require_user
+from server.errors import InvalidData, InvalidQuery, ResponseTooLarge, SdmxError
+from server.model import ArtefactRef
+from server.store import now, schema
+from server.store_ext import get_store
+from server.submission import DELETE, MERGE, REPLACE, Result, submit
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+CONTENT_TYPE = "application/json"
+_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow="
+_DONE = {MERGE: "merged", REPLACE: "replaced", DELETE: "deleted"}
+
+
+class _Body:
+    """The request body as a binary stream: decompressed, hashed, counted and
+    limited on the way (``read(size)`` is all a reader asks of it)."""
+
+    def __init__(self, raw: IO[bytes], encoding: str, limit: int) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.count = 0  # bytes as sent
+        self.size = 0  # bytes once decompressed
+        self.limit = limit
+        self.pending = b""
+        self.inflate: Any = None
+        if encoding in ("gzip", "x-gzip"):
+            self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.inflate = zlib.decompressobj()
+        elif encoding not in ("", "identity"):
+            raise InvalidQuery(
+                f"Content-Encoding {encoding!r} is not supported; send gzip, deflate "
+                "or no encoding"
+            )
+
+    def read(self, size: int = -1) -> bytes:
+        want = size if size and size > 0 else 1 << 62
+        parts, held = [self.pending], len(self.pending)
+        while held < want:
+            chunk = self._next()
+            if not chunk:
+                break
+            parts.append(chunk)
+            held += len(chunk)
+        data = b"".join(parts)
+        self.pending = data[want:]
+        return data[:want]
+
+    def _next(self) -> bytes:
+        """The next piece of the decompressed body; empty at its end."""
+        while True:
+            raw = self.raw.read(65536)
+            if raw:
+                self._account(raw)
+            try:
+                if self.inflate is None:
+                    data = raw
+                elif raw:
+                    data = self.inflate.decompress(raw)
+                else:
+                    data, self.inflate = self.inflate.flush(), None
+            except zlib.error:
+                raise InvalidQuery(
+                    "the body is not valid compressed data for its Content-Encoding"
+                ) from None
+            self.size += len(data)
+            if self.size > self.limit:
+                raise ResponseTooLarge(
+                    f"the submission is larger than {self.limit:,} bytes, the most "
+                    "this service accepts at once; split it into several messages"
+                )
+            if data or not raw:
+                return data
+
+    def _account(self, chunk: bytes) -> None:
+        self.count += len(chunk)
+        self.sha256.update(chunk)
+
+    def drain(self) -> None:
+        """Read what is left of the body, for the checksum of the whole."""
+        try:
+            while chunk := self.raw.read(65536):
+                self._account(chunk)
+        except OSError:
+            pass
+
+
+def submit_data(segments: list[str]) -> Response:
+    """Answer ``POST /rest/v2/data[/{context}/{agency}/{id}/{version}]``."""
+    store = get_store()
+    user = require_user(store, "admin", "provider")
+    addressed = _addressed(segments)
+    limit = current_app.config.get("MAX_SUBMISSION_BYTES", DEFAULT_MAX_BYTES)
+    declared = request.content_length
+    if declared is not None and declared > limit and not request.content_encoding:
+        raise ResponseTooLarge(
+            f"the submission is larger than {limit:,} bytes, the most this service "
+            "accepts at once; split it into several messages"
+        )
+    body = _Body(request.stream, (request.content_encoding or "").lower(), limit)
+    result: Result | None = None
+    status, message = 200, ""
+    try:
+        result = submit(
+            store,
+            body,
+            default_provider=user.provider or current_app.config["DEFAULT_PROVIDER"],
+            user=user,
+            addressed=addressed,
+        )
+    except SdmxError as error:
+        status, message = error.status, error.message
+    finally:
+        body.drain()
+    _record(store, user, body, result, status, message)
+    return _response(result, status, message)
+
+
+def _addressed(segments: list[str]) -> ArtefactRef | None:
+    """The dataflow a ``/data/dataflow/AGENCY/ID/VERSION`` path names, if any."""
+    if not segments:
+        return None
+    if len(segments) != 4 or segments[0] != "dataflow" or not all(segments):
+        raise InvalidQuery(
+            "post data to /rest/v2/data or /rest/v2/data/dataflow/{agency}/{id}/"
+            "{version}, with one agency, id and version"
+        )
+    _, agency, ident, version = segments
+    return ArtefactRef("dataflow", agency, ident, version)
+
+
+def _record(store, user: User, body: _Body, result, status: int, message: str) -> None:
+    """Keep the audit record of one submission (its own transaction)."""
+    applied = result.applied if result else []
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.insert(schema.submission).values(
+                user_name=user.name,
+                provider=user.provider,
+                received=now(),
+                dataflows=json.dumps(sorted({a.flow.triple for a in applied})),
+                body_sha256=body.sha256.hexdigest(),
+                body_bytes=body.count,
+                status=status,
+                merged=result.total(MERGE) if result else 0,
+                replaced=result.total(REPLACE) if result else 0,
+                deleted=result.total(DELETE) if result else 0,
+                message=message[:4000],
+            )
+        )
+    log.info(
+        "submission by %s: status %d, %d bytes, sha256 %s",
+        user.name,
+        status,
+        body.count,
+        body.sha256.hexdigest()[:16],
+    )
+
+
+def _response(result: Result | None, status: int, message: str) -> Response:
+    submitted = []
+    for applied in result.applied if result else []:
+        submitted.append(
+            {
+                "urn": f"{_URN}{applied.flow.triple}",
+                "action": applied.action,
+                "provider": applied.provider,
+                "count": applied.count,
+                "statusMessages": [
+                    _status(
+                        "Success" if applied.count else "Warning",
+                        f"{applied.count} observations {_DONE[applied.action]}"
+                        if applied.count
+                        else f"no observation was {_DONE[applied.action]}",
+                    )
+                ],
+            }
+        )
+    if status == 200:
+        summary = _status(
+            "Success", "All changes have been completed in one transaction"
+        )
+    else:
+        summary = _status("Failure", f"Nothing was changed: {message}")
+    body: dict[str, Any] = {
+        "meta": {"sender": {"id": sender()}, "prepared": now()},
+        "submittedData": submitted,
+        "submissionResult": {"code": status, "statusMessage": summary},
+    }
+    if result is not None:
+        body["submissionResult"]["counts"] = {
+            "merged": result.total(MERGE),
+            "replaced": result.total(REPLACE),
+            "deleted": result.total(DELETE),
+        }
+    return Response(
+        json.dumps(body, ensure_ascii=False), status=status, content_type=CONTENT_TYPE
+    )
+
+
+def _status(status: str, text: str) -> dict[str, Any]:
+    return {"status": status, "texts": {"en": text}}
+
+
+def list_submissions() -> Response:
+    """``GET /rest/v2/submissions``: the audit trail; providers see their own."""
+    store = get_store()
+    user = require_user(store)
+    if user.role == "reader":
+        raise Forbidden("readers see no submissions; providers see their own")
+    s = schema.submission
+    statement = sa.select(s).order_by(s.c.pk.desc()).limit(1000)
+    if not user.is_admin:
+        statement = statement.where(s.c.provider == user.provider)
+    with store.engine.connect() as conn:
+        rows = [dict(row._mapping) for row in conn.execute(statement)]
+    for row in rows:
+        row["dataflows"] = json.loads(row["dataflows"])
+        row.pop("pk")
+    return Response(
+        json.dumps({"submissions": rows}, ensure_ascii=False),
+        content_type=CONTENT_TYPE,
+    )
+
+
+__all__ = ["InvalidData", "current_user", "list_submissions", "submit_data"]
