@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import FIXTURES
-from tests.helpers import assert_sdmx_error, generic_observations
+from tests.helpers import assert_sdmx_error, csv_rows, generic_observations
 
 USA = "A.MIG_STOCK.840._T._T._T._T"
 HEADER = (
@@ -140,7 +140,7 @@ def test_options_answers_a_cors_preflight(client):
             "Access-Control-Request-Method": "GET",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 204  # no content, no HTML
     assert "GET" in response.headers["Access-Control-Allow-Methods"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
@@ -173,3 +173,96 @@ def test_no_data_names_an_unknown_provider_and_the_providers_with_data(client):
 def test_availability_without_data_names_the_code_not_in_its_codelist(client):
     url = "/rest/availableconstraint/DF_IMS2020_SEX/A.MIG_STOCK.999._T._T._T._T"
     assert_sdmx_error(client.get(url), 404, 100, "REF_AREA '999'")
+
+
+# --- faults found by an adversarial review of the read side ----------------------
+
+SEX_V2 = "/rest/v2/data/dataflow/UNDESA/DF_IMS2020_SEX/1.0"
+
+
+@pytest.mark.parametrize(
+    "instant", ["0001-01-01T00:00:00%2B14:00", "9999-12-31T23:59:59-14:00"]
+)
+def test_updated_after_beyond_the_calendar_in_utc_is_400(client, instant):
+    response = client.get(f"/rest/data/DF_IMS2020_SEX/all?updatedAfter={instant}")
+    assert_sdmx_error(response, 400, 140, "outside the years 1 to 9999")
+
+
+def test_text_filters_are_case_sensitive_on_every_backend(client):
+    lower = client.get(f"{SEX_V2}/A.MIG_STOCK.840.*._T._T._T?c[SEX]=co:f")
+    assert lower.status_code == 204
+    upper = client.get(
+        f"{SEX_V2}/A.MIG_STOCK.840.*._T._T._T?c[SEX]=co:F&format=csvdata"
+    )
+    assert {r["SEX"] for r in csv_rows(upper.data)} == {"F"}
+
+
+def test_the_size_limit_counts_a_page_not_the_whole_result(app, client):
+    app.config["MAX_RESULT_OBSERVATIONS"] = 20
+    try:
+        url = f"{SEX_V2}/A.MIG_STOCK.*.*._T._T._T?format=csvdata"
+        assert_sdmx_error(client.get(url), 413, 510, "more than 20")
+        page = client.get(f"{url}&offset=30&limit=10")
+        assert page.status_code == 200
+        assert len(csv_rows(page.data)) == 10
+    finally:
+        app.config.pop("MAX_RESULT_OBSERVATIONS")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.+.F._T._T._T",
+        "/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840++484.F._T._T._T",
+        "/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840+.F._T._T._T",
+        f"{SEX_V2}/A.MIG_STOCK.840,",
+        f"{SEX_V2}/,A.MIG_STOCK.840",
+    ],
+)
+def test_empty_codes_in_a_key_are_400_not_a_wildcard(client, url):
+    assert_sdmx_error(client.get(url), 400, 140, "empty")
+
+
+@pytest.mark.parametrize(
+    ("url", "accept", "refused"),
+    [
+        (
+            "/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840._T._T._T._T",
+            "application/vnd.sdmx.genericdata+xml;version=2.1;q=0, */*",
+            "genericdata",
+        ),
+        (
+            "/rest/data/DF_IMS2020_SEX/A.MIG_STOCK.840._T._T._T._T",
+            "application/xml;q=0, */*",
+            "genericdata",
+        ),
+        (
+            f"{SEX_V2}/A.MIG_STOCK.840._T._T._T._T",
+            "application/vnd.sdmx.data+xml;version=3.0.0;q=0, */*",
+            "data+xml",
+        ),
+    ],
+)
+def test_a_type_refused_with_q_0_is_not_served_through_a_wildcard(
+    client, url, accept, refused
+):
+    response = client.get(url, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert refused not in response.content_type
+
+
+def test_preflight_has_no_content_and_allows_posting(client):
+    response = client.options("/rest/v2/data")
+    assert response.status_code == 204
+    assert response.data == b""
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/rest//codelist", "/rest/codelist/UNDESA/CL_SEX%0A", "/rest/v2//data"]
+)
+def test_odd_paths_get_an_sdmx_error_not_html(client, url):
+    response = client.get(url)
+    assert 400 <= response.status_code < 500
+    assert response.content_type.startswith("application/xml")
+    assert b"\n" not in etree.fromstring(response.data).findtext(".//{*}Text").encode()

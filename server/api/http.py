@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Flask, Response, current_app, request
 from werkzeug.http import parse_accept_header
 
-from server.errors import SdmxError
+from server.errors import InvalidQuery, SdmxError
 
 # Content-Encoding -> zlib window bits of the stream that encoding names.
 ENCODINGS = {"gzip": 31, "deflate": 15}
@@ -33,8 +33,19 @@ class UriTooLong(SdmxError):
 def init_app(app: Flask) -> None:
     """Register the checks and header rules on every request and response."""
     app.config.setdefault("MAX_URL_LENGTH", 4096)
+    # '//' in a path is an empty segment to refuse, not a redirect (an HTML page).
+    app.url_map.merge_slashes = False
     app.before_request(_check_url_length)
+    app.before_request(_check_control_characters)
     app.after_request(_finish)
+
+
+def _check_control_characters() -> None:
+    if any(ord(c) < 32 or ord(c) == 127 for c in request.path):
+        raise InvalidQuery(
+            "the path holds a control character (such as an encoded newline, "
+            "%0A); remove it"
+        )
 
 
 def _check_url_length() -> None:
@@ -51,7 +62,10 @@ def _finish(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
     response.headers["Vary"] = "Accept, Accept-Encoding, Accept-Language"
-    if request.method == "OPTIONS":  # CORS preflight
+    if request.method == "OPTIONS":  # CORS preflight: no content
+        response.status_code = 204
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
         response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"

@@ -83,10 +83,17 @@ def cross_query(
     if not is_cross_section(media, dsd, at_observation):
         return query
     if query.detail in SERIES_ONLY:
+        asked = (
+            f"detail={query.detail}"
+            if request.blueprint != "rest2"
+            else "measures=none"
+            if query.detail == "nodata"
+            else "series keys only"
+        )
         raise NotImplementedFeature(
-            f"detail={query.detail} with dimensionAtObservation={at_observation} is "
-            "not supported: cross-sectional series are keyed by time periods, which "
-            f"come from observations; use dimensionAtObservation={dsd.time_dimension}"
+            f"{asked} with dimensionAtObservation={at_observation} is not supported: "
+            "cross-sectional series are keyed by time periods, which come from "
+            f"observations; use dimensionAtObservation={dsd.time_dimension}"
         )
     position = dsd.dimension_ids.index(at_observation)
     others = [p for p in range(len(dsd.dimensions)) if p != position]

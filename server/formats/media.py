@@ -196,8 +196,28 @@ def negotiate(
     if not accept or not accept.strip():
         return offer.absent
     parsed: MIMEAccept = parse_accept_header(accept, MIMEAccept)
+    # Types refused outright (q=0) are never served, even through a wildcard.
+    refused = {
+        m.content_type
+        for value, quality in parsed
+        if quality == 0
+        for m in offer.types
+        if m.base == _parse(value)[0] and _version_matches(_parse(value)[1], m)
+    }
+    refused |= {
+        plain.content_type
+        for value, quality in parsed
+        if quality == 0 and _parse(value)[0] in PLAIN
+        if (plain := getattr(offer, PLAIN[_parse(value)[0]])) is not None
+    }
     for value, quality in sorted(parsed, key=lambda item: -item[1]):
         chosen = _choose(value, offer) if quality > 0 else None
+        if chosen is not None and chosen.content_type in refused:
+            wildcard = _parse(value)[0] in ("*/*", "application/*")
+            chosen = next(
+                (m for m in offer.types if wildcard and m.content_type not in refused),
+                None,
+            )
         if chosen is not None:
             return chosen
     raise NotAcceptable(

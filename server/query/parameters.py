@@ -54,4 +54,10 @@ def utc_instant(name: str, text: str | None) -> str | None:
         ) from None
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        return instant.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise InvalidQuery(
+            f"{name}={text!r} falls outside the years 1 to 9999 once taken to UTC; "
+            "give an instant within them"
+        ) from None

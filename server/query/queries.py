@@ -209,7 +209,14 @@ def parse_key(text: str, dimensions: list[str]) -> tuple[tuple[str, ...], ...] |
         )
     parsed = []
     for dimension, position in zip(dimensions, positions, strict=True):
-        codes = tuple(c for c in position.split("+") if c not in ("", "*"))
+        parts = position.split("+")
+        if len(parts) > 1 and "" in parts:
+            raise InvalidQuery(
+                f"key {text!r}: the position of {dimension} ({position!r}) has an "
+                "empty code between '+' signs; join codes as 840+484, or leave the "
+                "whole position empty for any code"
+            )
+        codes = tuple(c for c in parts if c not in ("", "*"))
         for code in codes:
             if not CODE_RE.fullmatch(code):
                 raise InvalidQuery(
@@ -251,6 +258,11 @@ def parse_keys(text: str, dimensions: list[str]) -> tuple[Key, ...]:
         return ()
     keys = []
     for key in text.split(","):
+        if not key:
+            raise InvalidQuery(
+                f"key {text!r} has an empty key between ',' signs; join whole keys "
+                "with ',' (A.MIG_STOCK.840,A.MIG_STOCK.484) or use * for any"
+            )
         positions = key.split(".")
         if len(positions) > len(dimensions):
             raise InvalidQuery(

@@ -477,7 +477,9 @@ class Store:
         """How many rows a data query gives, counting no further than ``ceiling``."""
         from server.store.data_select import select_statement
 
-        limited = select_statement(flow_pk, query).limit(ceiling).subquery()
+        # The query's own limit (REST 2.x paging) counts when it is the smaller.
+        limit = ceiling if query.limit is None else min(query.limit, ceiling)
+        limited = select_statement(flow_pk, query).limit(limit).subquery()
         with self.engine.connect() as conn:
             return conn.scalar(sa.select(sa.func.count()).select_from(limited))
 
