@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # The data provider of data whose message names none (loads, admins' posts).
         DEFAULT_PROVIDER="UNDESA:DESA_PD",
         LOAD_BUNDLED=True,
+        LOAD_BUNDLED_DATA=True,  # False: the bundled structures only
         STRUCTURES_DIR=str(PROJECT_ROOT / "structures"),
         DATA_DIR=str(PROJECT_ROOT / "data" / "desa"),
     )

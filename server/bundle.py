@@ -19,8 +19,9 @@ DESA_AGENCY = "UNDESA"
 DESA_PROVIDER = "UNDESA:DESA_PD"
 
 
-def load_bundle(store: Store, structures_dir: str, data_dir: str) -> None:
-    """Load structures and DESA data in one transaction unless already done.
+def load_bundle(store: Store, structures_dir: str, data_dir: str | None) -> None:
+    """Load structures and DESA data (unless ``data_dir`` is None) in one
+    transaction unless already done.
 
     Several processes may start at once: the first takes the lock and loads,
     the others wait for it and then find the bundle loaded.
@@ -41,7 +42,8 @@ def load_bundle(store: Store, structures_dir: str, data_dir: str) -> None:
             artefacts.extend(read_structure_message(str(path)))
         store.put_artefacts(artefacts, conn)
         log.info("Loaded %d artefacts from %s", len(artefacts), structures_dir)
-        _load_desa(store, conn, Path(data_dir))
+        if data_dir is not None:
+            _load_desa(store, conn, Path(data_dir))
         store.set_setting(conn, BUNDLE_SETTING, time.strftime("%Y-%m-%dT%H:%M:%S"))
     log.info("Bundle loaded in %.1f s", time.monotonic() - started)
 

@@ -14,7 +14,8 @@ def init_app(app: Flask) -> None:
     store.create_schema()
     app.extensions["store"] = store
     if app.config["LOAD_BUNDLED"]:
-        load_bundle(store, app.config["STRUCTURES_DIR"], app.config["DATA_DIR"])
+        data_dir = app.config["DATA_DIR"] if app.config["LOAD_BUNDLED_DATA"] else None
+        load_bundle(store, app.config["STRUCTURES_DIR"], data_dir)
 
 
 def get_store() -> Store:
