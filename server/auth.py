@@ -16,6 +16,7 @@ Failed authentications are counted per client address: after
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 import threading
@@ -25,11 +26,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import g, request
+from lxml import etree
 
 from server.errors import SdmxError
 from server.store import now, schema
 
 ROLES = ("admin", "provider", "reader")
+# The annotation type that marks a dataflow whose data only registered users read.
+RESTRICTED = "RESTRICTED"
 FREE_FAILURES = 5
 FAILURE_WINDOW = 60.0  # seconds
 
@@ -219,3 +223,33 @@ def require_user(store, *roles: str) -> User:
             f"{' or '.join(roles)}"
         )
     return user
+
+
+@functools.lru_cache(maxsize=256)
+def is_restricted(flow_xml: str) -> bool:
+    """Whether a dataflow (its SDMX-ML 2.1 text) carries a RESTRICTED annotation."""
+    if RESTRICTED not in flow_xml:
+        return False
+    root = etree.fromstring(flow_xml.encode("utf-8"))
+    types = root.iterfind("{*}Annotations/{*}Annotation/{*}AnnotationType")
+    return any((t.text or "").strip() == RESTRICTED for t in types)
+
+
+def check_data_access(store, flow) -> None:
+    """Let the data of a restricted dataflow through to registered users only.
+
+    Answers to such requests are marked private, so that no shared cache keeps them.
+
+    Raises:
+        Unauthorized: The dataflow is restricted and no valid token came with the
+            request.
+    """
+    if not is_restricted(flow.xml):
+        return
+    g.private = True
+    if current_user(store) is None:
+        raise Unauthorized(
+            f"the data of dataflow {flow.agency}:{flow.id}({flow.version}) are for "
+            "registered users only; send 'Authorization: Bearer TOKEN' (its "
+            "structures stay public)"
+        )

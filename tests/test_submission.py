@@ -411,3 +411,34 @@ def test_tokens_are_stored_only_as_hashes(server):
         hashes = set(conn.scalars(sa.select(schema.user.c.token_hash)))
     assert not set(server.tokens.values()) & hashes
     assert auth.token_hash(server.tokens["mex"]) in hashes
+
+
+# --- restricted dataflows -----------------------------------------------------------
+
+
+def test_a_restricted_dataflow_serves_data_to_registered_users_only(server):
+    assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 200
+    client = server.test_client()
+    urls = [
+        "/rest/data/UNDESA,DF_MIG_NSO,1.0/all",
+        "/rest/v2/data/dataflow/UNDESA/DF_MIG_NSO/1.0/*",
+        "/rest/availableconstraint/DF_MIG_NSO/all",
+        "/rest/v2/availability/dataflow/UNDESA/DF_MIG_NSO/1.0",
+    ]
+    for url in urls:
+        anonymous = client.get(url)
+        assert anonymous.status_code == 401, url
+        assert b"registered users only" in anonymous.data
+        for name in ("reader", "mex", "admin"):
+            token = server.tokens[name]
+            seen = client.get(url, headers={"Authorization": f"Bearer {token}"})
+            assert seen.status_code == 200, (url, name)
+            assert seen.headers["Cache-Control"] == "private"
+            assert "Authorization" in seen.headers["Vary"]
+    # Its structures stay public, and so does an unrestricted dataflow's data.
+    assert client.get("/rest/dataflow/UNDESA/DF_MIG_NSO").status_code == 200
+    row = MEXICO[0].replace(NSO, "dataflow,UNDESA:DF_IMS2020_SEX(1.0)")
+    assert post(server, message(row), server.tokens["admin"]).status_code == 200
+    public = client.get("/rest/data/DF_IMS2020_SEX/all")
+    assert public.status_code == 200
+    assert "Cache-Control" not in public.headers

@@ -1116,12 +1116,30 @@ def write_dataflows(structures: etree._Element, src: Sources) -> None:
             "Dataflow",
             Scheme(flow.id, flow.name, (), flow.description),
         )
+        if flow.id in RESTRICTED_FLOWS:
+            restrict(element)
         ref(element, "Structure", **dsd_ref)
     write_categories(container(structures, "CategorySchemes"))
     write_categorisations(container(structures, "Categorisations"))
     constraints = container(structures, "Constraints")
     for flow in FLOWS:
         write_constraint(constraints, flow, flow_codes(flow, src))
+
+
+# Dataflows whose data only registered users read; the server looks for this
+# annotation type on a dataflow (server.auth.RESTRICTED).
+RESTRICTED_FLOWS = ("DF_MIG_NSO",)
+RESTRICTED = "RESTRICTED"
+
+
+def restrict(element: etree._Element) -> None:
+    """Mark a dataflow as restricted: an annotation, its first child."""
+    annotations = etree.Element(tag("com", "Annotations"))
+    annotation = etree.SubElement(annotations, tag("com", "Annotation"))
+    etree.SubElement(annotation, tag("com", "AnnotationType")).text = RESTRICTED
+    text = etree.SubElement(annotation, tag("com", "AnnotationText"), {XML_LANG: "en"})
+    text.text = "Data and availability for registered users only"
+    element.insert(0, annotations)
 
 
 def write_categories(parent: etree._Element) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
+from server.auth import check_data_access
 from server.errors import InvalidQuery, NoResults, NotFound
 from server.formats.availability_writer import availability_row, partial_codelist
 from server.formats.media import negotiate
@@ -59,6 +60,7 @@ def availability_query(segments: list[str]) -> Response:
         raise InvalidQuery("too many path segments after /availableconstraint")
     store = get_store()
     flow, dsd = _flow(store, *parse_flow_ref(segments[0]))
+    check_data_access(store, flow)
     query = _query(segments, flow, dsd)
     component = _component(segments, dsd)
     mode = _choice("mode", MODES)

@@ -24,6 +24,7 @@ from server.api.rest2_common import (
     split_values,
 )
 from server.api.rest2_data import _check_year_start, _context, _context_flows
+from server.auth import check_data_access, current_user, is_restricted
 from server.errors import InvalidQuery
 from server.formats.availability_writer import availability_row
 from server.formats.media import negotiate
@@ -97,6 +98,9 @@ def _constraints(store, flows: list, segments, mode, references) -> list:
     """The constraint of each dataflow with matching data, and its references."""
     rows: dict = {}
     for flow in flows:
+        if len(flows) > 1 and is_restricted(flow.xml) and not current_user(store):
+            continue  # among several, a restricted dataflow is left out, unsaid
+        check_data_access(store, flow)
         dsd = store.structure_of(flow)
         found = _availability(store, flow, dsd, segments, mode)
         if found is None:

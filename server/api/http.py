@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.http import parse_accept_header
 
 from server.errors import InvalidQuery, SdmxError
@@ -70,6 +70,9 @@ def _finish(response: Response) -> Response:
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
         return response
+    if g.get("private"):  # a restricted dataflow's data: per user, never shared
+        response.headers["Cache-Control"] = "private"
+        response.vary.add("Authorization")
     if response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
     _validators(response)

@@ -12,6 +12,7 @@ from server.api.limits import check_result_size
 from server.api.reference_partial import cut_references
 from server.api.schema import schema_query
 from server.api.writers import cross_query, data_writer, observation_dimension
+from server.auth import check_data_access
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.language import localised_rows, preferred_languages
@@ -381,6 +382,7 @@ def data_query(segments: list[str]) -> Response:
     query = parse_data_query(segments, dimensions_of)
     media = negotiate("data", request.headers.get("Accept"), request.args.get("format"))
     flow, dsd = flows["row"], flows["dsd"]
+    check_data_access(store, flow)
     at_observation = observation_dimension(media, dsd)
     query = cross_query(media, dsd, at_observation, query)
     check_result_size(store, flow.pk, query)

@@ -34,6 +34,7 @@ from server.api.rest2_common import (
     split_values,
 )
 from server.api.writers import cross_query, data_writer, observation_dimension
+from server.auth import check_data_access
 from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.media import negotiate
@@ -119,6 +120,7 @@ def data_query(segments: list[str]) -> Response:
     chosen = _choose(store, candidates)
     if chosen is None:
         return no_content()
+    check_data_access(store, chosen.flow)
     at_observation = observation_dimension(media, chosen.dsd)
     query = cross_query(media, chosen.dsd, at_observation, chosen.query)
     check_result_size(store, chosen.flow.pk, query)
