@@ -91,6 +91,18 @@ def post_data(path: str = "") -> Response:
     return submit_data(path.strip("/").split("/") if path.strip("/") else [])
 
 
+@blueprint.route("/structure", methods=["POST"], strict_slashes=False)
+@blueprint.route(
+    "/structure/<path:path>", methods=["POST", "PUT", "DELETE"], strict_slashes=False
+)
+def change_structure(path: str = "") -> Response:
+    """Structure maintenance (SDMX-REST 2.x), for admins."""
+    from server.api.maintain import maintain
+
+    segments = path.strip("/").split("/") if path.strip("/") else []
+    return maintain(request.method, segments)
+
+
 @blueprint.route("/submissions", methods=["GET"], strict_slashes=False)
 def submissions() -> Response:
     """The audit trail of data submissions (not part of the standard)."""

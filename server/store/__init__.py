@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from lxml import etree
 from sqlalchemy.engine import Connection, Engine
 
-from server.errors import Conflict, InvalidData, InvalidStructure
+from server.errors import Conflict, InvalidData, InvalidStructure, NotFound
 from server.model import Artefact, ArtefactRef, DataStructure, Observation
 from server.query.periods import period_span
 from server.store import schema
@@ -131,8 +132,8 @@ class Store:
         """Store artefacts, replacing stored ones of the same identity.
 
         Every reference must resolve, within ``artefacts`` or in the store;
-        otherwise nothing is stored and :class:`InvalidStructure` lists what is
-        missing.
+        otherwise nothing is stored and :class:`MissingReferences` (409) lists
+        what is missing.
         """
         if conn is None:
             with self.engine.begin() as conn:
@@ -145,7 +146,7 @@ class Store:
         )
         if missing:
             listed = ", ".join(f"{r.type} {r.triple}" for r in missing[:20])
-            raise InvalidStructure(
+            raise MissingReferences(
                 f"{len(missing)} referenced artefacts are neither in the message nor "
                 f"in the store: {listed}; load them first or in the same message"
             )
@@ -153,6 +154,57 @@ class Store:
             self._put_one(item, conn)
         self._record_change(conn)
         return len(artefacts)
+
+    def delete_artefact(self, ref: ArtefactRef, conn: Connection) -> None:
+        """Remove an artefact that nothing refers to and that holds no data.
+
+        Raises:
+            NotFound: No such artefact.
+            Conflict: Other artefacts refer to it, or it is a dataflow with series.
+        """
+        a, r = schema.artefact, schema.reference
+        pk = conn.scalar(
+            sa.select(a.c.pk).where(
+                a.c.type == ref.type,
+                a.c.agency == ref.agency,
+                a.c.id == ref.id,
+                a.c.version == ref.version,
+            )
+        )
+        if pk is None:
+            raise NotFound(f"no {ref.type} {ref.triple} in this service")
+        users = conn.execute(
+            sa.select(a.c.type, a.c.agency, a.c.id, a.c.version)
+            .join(r, r.c.source_pk == a.c.pk)
+            .where(
+                r.c.type == ref.type,
+                r.c.agency == ref.agency,
+                r.c.id == ref.id,
+                r.c.version == ref.version,
+            )
+            .distinct()
+        ).all()
+        if users:
+            listed = ", ".join(
+                f"{u.type} {u.agency}:{u.id}({u.version})" for u in users
+            )
+            raise Conflict(
+                f"{ref.type} {ref.triple} cannot be deleted: {len(users)} artefacts "
+                f"refer to it ({listed[:1000]}); delete or change them first"
+            )
+        series = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(schema.series)
+            .where(schema.series.c.flow_pk == pk)
+        )
+        if series:
+            raise Conflict(
+                f"{ref.type} {ref.triple} holds {series} series of data and cannot be "
+                "deleted; delete its data first"
+            )
+        conn.execute(sa.delete(r).where(r.c.source_pk == pk))
+        conn.execute(sa.delete(a).where(a.c.pk == pk))
+        self._record_change(conn)
 
     def _existing(self, refs: set[ArtefactRef], conn: Connection) -> set[ArtefactRef]:
         found = set()
@@ -226,10 +278,11 @@ class Store:
         stored = conn.execute(
             sa.select(a.c.is_final, a.c.xml).where(a.c.pk == pk)
         ).one()
-        if stored.is_final and stored.xml != item.xml:
+        if stored.is_final and _essence(stored.xml) != _essence(item.xml):
             raise Conflict(
-                f"{item.ref.type} {item.ref.triple} is final and cannot be changed; "
-                "publish the change as a new version"
+                f"{item.ref.type} {item.ref.triple} is final: only its names, "
+                "descriptions and annotations (and those of its items) may change; "
+                "publish any other change as a new version"
             )
 
     def find_artefacts(
@@ -640,6 +693,24 @@ class _ObservationWriter:
                 {tuple(row.key.split(".")): (row.pk, row.attributes) for row in result}
             )
         return found
+
+
+class MissingReferences(Conflict):
+    """Artefacts refer to artefacts that exist neither in the store nor beside them."""
+
+
+_TEXTS = ("Name", "Description", "Annotations")
+
+
+def _essence(xml: str) -> bytes:
+    """An artefact without its names, descriptions and annotations, canonical: what
+    a final artefact may not change."""
+    parser = etree.XMLParser(remove_blank_text=True)
+    root = etree.fromstring(xml.encode("utf-8"), parser)
+    for element in list(root.iter()):
+        if isinstance(element.tag, str) and etree.QName(element).localname in _TEXTS:
+            element.getparent().remove(element)
+    return etree.tostring(root, method="c14n")
 
 
 def _attributes_json(obs: Observation) -> str:
