@@ -11,7 +11,12 @@ from server.api.availability import availability_query
 from server.api.limits import check_result_size
 from server.api.reference_partial import cut_references
 from server.api.schema import schema_query
-from server.api.writers import cross_query, data_writer, observation_dimension
+from server.api.writers import (
+    cross_query,
+    data_writer,
+    history_parts,
+    observation_dimension,
+)
 from server.auth import check_data_access
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
@@ -357,11 +362,7 @@ def parse_data_query(segments: list[str], dimensions_of) -> DataQuery:
 def _unsupported_data_parameters() -> None:
     args = request.args
     _check_choice("detail", args.get("detail", "full"), DATA_DETAIL[API])
-    if parameters.boolean("includeHistory", args.get("includeHistory")):
-        raise NotImplementedFeature(
-            "includeHistory is not supported yet: past versions are kept in the "
-            "store but not yet served"
-        )
+    parameters.boolean("includeHistory", args.get("includeHistory"))
 
 
 def data_query(segments: list[str]) -> Response:
@@ -386,11 +387,18 @@ def data_query(segments: list[str]) -> Response:
     at_observation = observation_dimension(media, dsd)
     query = cross_query(media, dsd, at_observation, query)
     check_result_size(store, flow.pk, query)
+    message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
+    parts = history_parts(store, flow, dsd, query, media, at_observation)
+    if parts is not None:
+        if not parts:
+            raise NoResults(no_data_message(store, query, flow, dsd))
+        writer = data_writer(media, store, flow, dsd, parts=parts)
+        body = _encode(writer(message, iter(())))
+        return Response(body, content_type=media.content_type)
     rows = store.select_observations(flow.pk, query)
     first = next(rows, None)
     if first is None:
         raise NoResults(no_data_message(store, query, flow, dsd))
-    message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
     writer = data_writer(
         media, store, flow, dsd, dimension_at_observation=at_observation
     )

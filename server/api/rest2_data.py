@@ -33,7 +33,12 @@ from server.api.rest2_common import (
     sender,
     split_values,
 )
-from server.api.writers import cross_query, data_writer, observation_dimension
+from server.api.writers import (
+    cross_query,
+    data_writer,
+    history_parts,
+    observation_dimension,
+)
 from server.auth import check_data_access
 from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.data_writers import DataMessage
@@ -124,6 +129,14 @@ def data_query(segments: list[str]) -> Response:
     at_observation = observation_dimension(media, chosen.dsd)
     query = cross_query(media, chosen.dsd, at_observation, chosen.query)
     check_result_size(store, chosen.flow.pk, query)
+    parts = history_parts(store, chosen.flow, chosen.dsd, query, media, at_observation)
+    if parts is not None:
+        if not parts:
+            return no_content()
+        message = DataMessage(dsd=chosen.dsd, flow=ref(chosen.flow), sender=sender())
+        writer = data_writer(media, store, chosen.flow, chosen.dsd, parts=parts)
+        body = (chunk.encode("utf-8") for chunk in writer(message, iter(())))
+        return Response(body, content_type=media.content_type)
     rows = store.select_observations(chosen.flow.pk, query)
     first = next(rows, None)
     if first is None:
@@ -142,11 +155,7 @@ def _context(context: str) -> str:
 
 def _unsupported_parameters() -> None:
     args = request.args
-    if parameters.boolean("includeHistory", args.get("includeHistory")):
-        raise NotImplementedFeature(
-            "includeHistory is not supported yet: past versions are kept in the "
-            "store but not yet served"
-        )
+    parameters.boolean("includeHistory", args.get("includeHistory"))
     if "asOf" in args:
         raise NotImplementedFeature(
             "asOf (time travel) is not supported yet; the current data is served "

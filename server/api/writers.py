@@ -28,8 +28,9 @@ from server.formats.data_parts import Names
 from server.formats.data_writers import ALL_DIMENSIONS
 from server.formats.ns import COM, STR, XML_LANG
 from server.formats.registry import DATA_WRITERS
+from server.history import DataPart, changes_since, history
 from server.model import ArtefactRef, DataStructure
-from server.query import DataQuery
+from server.query import DataQuery, parameters
 
 NAMED_WRITERS = {"csv20", "json10", "json20"}
 # Writers that take ``dimension_at_observation`` and write the flat form.
@@ -100,6 +101,44 @@ def cross_query(
     return dataclasses.replace(query, cross_section=(*others, position))
 
 
+# Writers of several data sets with actions and validity dates (includeHistory),
+# and those that can at least say what was deleted (updatedAfter).
+HISTORY_WRITERS = {"generic21", "generic21ts", "specific21", "specific21ts", "ml30"}
+DELETION_WRITERS = HISTORY_WRITERS | {"csv20"}
+
+
+def history_parts(
+    store, flow, dsd: DataStructure, query: DataQuery, media, at_observation: str
+) -> list[DataPart] | None:
+    """The data sets that ``includeHistory`` or ``updatedAfter`` asks for, or None
+    when the request asks for current data only (or its format cannot say more).
+
+    Raises:
+        NotImplementedFeature: ``includeHistory`` in a format or form that cannot
+            carry several dated data sets.
+    """
+    history_asked = parameters.boolean(
+        "includeHistory", request.args.get("includeHistory")
+    )
+    if not history_asked and query.updated_after is None:
+        return None
+    time_series = at_observation == dsd.time_dimension
+    if history_asked:
+        if media.writer not in HISTORY_WRITERS or not time_series:
+            raise NotImplementedFeature(
+                "includeHistory is served as time series in SDMX-ML 2.1 (generic or "
+                "structure-specific) and SDMX-ML 3.0, one data set per dissemination "
+                f"with its validity dates; not in {media.content_type}"
+                + ("" if time_series else " with another dimensionAtObservation")
+            )
+        return history(store.observation_versions(flow.pk, query), query.updated_after)
+    if media.writer not in DELETION_WRITERS or not time_series:
+        return None  # current observations changed since; deletions not said
+    return changes_since(
+        store.observation_versions(flow.pk, query), query.updated_after
+    )
+
+
 def data_writer(
     media,
     store,
@@ -107,9 +146,12 @@ def data_writer(
     dsd: DataStructure,
     *,
     dimension_at_observation: str | None = None,
+    parts: list[DataPart] | None = None,
 ) -> Callable:
     """The writer of ``media`` set up for this request."""
     writer = DATA_WRITERS[media.writer]
+    if parts is not None:
+        writer = functools.partial(writer, parts=parts)
     if dimension_at_observation is not None and media.writer in FLAT_WRITERS:
         writer = functools.partial(
             writer, dimension_at_observation=dimension_at_observation

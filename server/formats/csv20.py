@@ -39,6 +39,7 @@ from server.formats.data_parts import (
     group_series,
 )
 from server.formats.data_writers import DataMessage, format_value
+from server.history import DataPart
 
 __all__ = ["KEYS", "LABELS", "TIME_FORMATS", "normalized_period", "write_csv20"]
 
@@ -60,6 +61,7 @@ def write_csv20(
     keys: str = "none",
     names: Names | None = None,
     action: str = "Information",
+    parts: list[DataPart] | None = None,
 ) -> Iterator[str]:
     """SDMX-CSV 2.0.0 data message, one row per observation.
 
@@ -84,7 +86,7 @@ def write_csv20(
     _check("timeFormat", time_format, TIME_FORMATS)
     _check("keys", keys, KEYS)
     table = _Table(message, names or Names(), labels, time_format, keys)
-    return table.chunks(rows, ACTIONS[check_action(action)])
+    return table.chunks(rows, ACTIONS[check_action(action)], parts)
 
 
 def normalized_period(period: str) -> str:
@@ -148,12 +150,20 @@ class _Table:
         self.series_key = keys in ("series", "both")
         self.obs_key = keys in ("obs", "both")
 
-    def chunks(self, rows: Iterable, letter: str) -> Iterator[str]:
+    def chunks(
+        self, rows: Iterable, letter: str, parts: list[DataPart] | None = None
+    ) -> Iterator[str]:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self._header())
-        for count, series in enumerate(group_series(rows), start=1):
-            lead = [*self._structure(), letter]
+        sets = [(p.rows, ACTIONS[p.action]) for p in parts or []] or [(rows, letter)]
+        numbered = (
+            (series, action)
+            for part_rows, action in sets
+            for series in group_series(part_rows)
+        )
+        for count, (series, action) in enumerate(numbered, start=1):
+            lead = [*self._structure(), action]
             # A series without observations still gives its key and attributes.
             observations = series.observations or [None]
             writer.writerows(self._row(lead, series, o) for o in observations)

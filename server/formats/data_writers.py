@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from server.formats.ns import COM, GEN, MES, SPEC, XSI
 from server.formats.xmlutil import attr, header
+from server.history import DELETE, DataPart
 from server.model import ArtefactRef, DataStructure
 
 _FLUSH = 256  # series per chunk
@@ -96,6 +97,7 @@ def write_generic(
     *,
     root: str = "GenericData",
     dimension_at_observation: str = "TIME_PERIOD",
+    parts: list[DataPart] | None = None,
 ) -> Iterator[str]:
     """SDMX-ML 2.1 GenericData, series with observations by TIME_PERIOD.
 
@@ -115,13 +117,32 @@ def write_generic(
             + _structure_ref(dsd.ref)
             + "</mes:Structure>",
         )
-        + f'<mes:DataSet structureRef="{sid}">'
     )
-    if dimension_at_observation == ALL_DIMENSIONS:
-        yield from _generic_flat(message, rows)
-        yield f"</mes:DataSet></mes:{root}>"
-        return
-    dims = dsd.dimension_ids
+    for part in parts if parts is not None else [DataPart(None, rows)]:
+        yield f'<mes:DataSet structureRef="{sid}"{_data_set_attributes(part)}>'
+        if dimension_at_observation == ALL_DIMENSIONS:
+            yield from _generic_flat(message, part.rows)
+        else:
+            yield from _generic_series(message, part.rows, part.action == DELETE)
+        yield "</mes:DataSet>"
+    yield f"</mes:{root}>"
+
+
+def _data_set_attributes(part: DataPart, prefix: str = "") -> str:
+    """The action and validity of a data set, as XML attributes (none by default)."""
+    values = {
+        f"{prefix}action": part.action,
+        f"{prefix}validFromDate": part.valid_from,
+        f"{prefix}validToDate": part.valid_to,
+    }
+    return "".join(f" {k}={attr(v)}" for k, v in values.items() if v)
+
+
+def _generic_series(
+    message: DataMessage, rows: Iterable, keys_only: bool
+) -> Iterator[str]:
+    """Series of a GenericData data set; in a Delete data set, keys only."""
+    dims = message.dsd.dimension_ids
     buffer: list[str] = []
     for key, series_attrs, observations in _series(rows):
         buffer.append("<gen:Series><gen:SeriesKey>")
@@ -130,8 +151,14 @@ def write_generic(
             for d, c in zip(dims, key.split("."), strict=True)
         )
         buffer.append("</gen:SeriesKey>")
-        buffer.append(_generic_attributes(series_attrs))
+        if not keys_only:
+            buffer.append(_generic_attributes(series_attrs))
         for period, value, obs_attrs in observations:
+            if keys_only:
+                buffer.append(
+                    f"<gen:Obs><gen:ObsDimension value={attr(period)}/></gen:Obs>"
+                )
+                continue
             buffer.append(
                 f"<gen:Obs><gen:ObsDimension value={attr(period)}/>"
                 f'<gen:ObsValue value="{format_value(value)}"/>'
@@ -142,7 +169,6 @@ def write_generic(
         if len(buffer) > _FLUSH * 8:
             yield "".join(buffer)
             buffer = []
-    buffer.append(f"</mes:DataSet></mes:{root}>")
     yield "".join(buffer)
 
 
@@ -185,6 +211,7 @@ def write_structure_specific(
     *,
     root: str = "StructureSpecificData",
     dimension_at_observation: str = "TIME_PERIOD",
+    parts: list[DataPart] | None = None,
 ) -> Iterator[str]:
     """SDMX-ML 2.1 StructureSpecificData, series with observations by TIME_PERIOD.
 
@@ -207,22 +234,39 @@ def write_structure_specific(
             + _structure_ref(dsd.ref)
             + "</mes:Structure>",
         )
-        + f'<mes:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
-        'ss:dataScope="DataStructure">'
     )
-    if dimension_at_observation == ALL_DIMENSIONS:
-        yield from _specific_flat(message, rows)
-        yield f"</mes:DataSet></mes:{root}>"
-        return
+    for part in parts if parts is not None else [DataPart(None, rows)]:
+        yield (
+            f'<mes:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
+            f'ss:dataScope="DataStructure"{_data_set_attributes(part, "ss:")}>'
+        )
+        if dimension_at_observation == ALL_DIMENSIONS:
+            yield from _specific_flat(message, part.rows)
+        else:
+            yield from _specific_series(message, part.rows, part.action == DELETE)
+        yield "</mes:DataSet>"
+    yield f"</mes:{root}>"
+
+
+def _specific_series(
+    message: DataMessage, rows: Iterable, keys_only: bool
+) -> Iterator[str]:
+    """Series of a StructureSpecificData data set; in a Delete data set, keys only."""
+    dsd = message.dsd
     dims = dsd.dimension_ids
     time_id, measure = dsd.time_dimension, dsd.measure
     buffer: list[str] = []
     for key, series_attrs, observations in _series(rows):
-        pairs = [*zip(dims, key.split("."), strict=True), *series_attrs.items()]
+        pairs = list(zip(dims, key.split("."), strict=True))
+        if not keys_only:
+            pairs += series_attrs.items()
         buffer.append(
             "<Series " + " ".join(f"{k}={attr(str(v))}" for k, v in pairs) + ">"
         )
         for period, value, obs_attrs in observations:
+            if keys_only:
+                buffer.append(f"<Obs {time_id}={attr(period)}/>")
+                continue
             extra = "".join(f" {k}={attr(str(v))}" for k, v in obs_attrs.items())
             shown = format_value(value)
             buffer.append(f'<Obs {time_id}={attr(period)} {measure}="{shown}"{extra}/>')
@@ -230,7 +274,6 @@ def write_structure_specific(
         if len(buffer) > _FLUSH * 8:
             yield "".join(buffer)
             buffer = []
-    buffer.append(f"</mes:DataSet></mes:{root}>")
     yield "".join(buffer)
 
 

@@ -28,6 +28,7 @@ from server.formats.data_parts import (
 )
 from server.formats.data_writers import ALL_DIMENSIONS, DataMessage, format_value
 from server.formats.xmlutil import attr, header
+from server.history import DELETE, DataPart
 from server.model import ArtefactRef, Component
 
 __all__ = ["COM", "MES", "SPEC", "dataflow_namespace", "write_ml30"]
@@ -51,6 +52,7 @@ def write_ml30(
     *,
     action: str = "Information",
     dimension_at_observation: str | None = None,
+    parts: list[DataPart] | None = None,
 ) -> Iterator[str]:
     """SDMX-ML 3.0 StructureSpecificData, series with observations by time period.
 
@@ -75,20 +77,53 @@ def write_ml30(
     write = _flat if flat else _series
     yield _head(message, ALL_DIMENSIONS if flat else dsd.time_dimension)
 
-    first, all_series = peek(group_series(rows))
-    data_set = _xml_attributes(presentation.data_set, first.attributes if first else {})
-    yield (
-        f'<mes:DataSet ss:structureRef="{_structure_id(message.flow)}" '
-        f'xsi:type="ns1:DataSetType" ss:action="{action}"{data_set}>'
+    for part in parts if parts is not None else [DataPart(action, rows)]:
+        keys_only = part.action == DELETE
+        first, all_series = peek(group_series(part.rows))
+        data_set = (
+            ""
+            if keys_only
+            else _xml_attributes(
+                presentation.data_set, first.attributes if first else {}
+            )
+        )
+        validity = "".join(
+            f" ss:{name}={attr(value)}"
+            for name, value in (
+                ("validFromDate", part.valid_from),
+                ("validToDate", part.valid_to),
+            )
+            if value
+        )
+        yield (
+            f'<mes:DataSet ss:structureRef="{_structure_id(message.flow)}" '
+            f'xsi:type="ns1:DataSetType" ss:action="{part.action}"{validity}'
+            f"{data_set}>"
+        )
+        buffer: list[str] = []
+        for series in all_series:
+            if keys_only:
+                buffer.append(_keys(message, series))
+            else:
+                buffer.append(write(message, presentation, series))
+            if len(buffer) >= _FLUSH:
+                yield "".join(buffer)
+                buffer = []
+        buffer.append("</mes:DataSet>")
+        yield "".join(buffer)
+    yield "</mes:StructureSpecificData>"
+
+
+def _keys(message: DataMessage, series: Series) -> str:
+    """A series of a Delete data set: its key and the periods deleted."""
+    dsd = message.dsd
+    key = "".join(
+        f" {d}={attr(c)}" for d, c in zip(dsd.dimension_ids, series.key, strict=True)
     )
-    buffer: list[str] = []
-    for series in all_series:
-        buffer.append(write(message, presentation, series))
-        if len(buffer) >= _FLUSH:
-            yield "".join(buffer)
-            buffer = []
-    buffer.append("</mes:DataSet></mes:StructureSpecificData>")
-    yield "".join(buffer)
+    periods = "".join(
+        f"<Obs {dsd.time_dimension}={attr(o.period)}/>" for o in series.observations
+    )
+    return f"<Series{key}>{periods}</Series>"
 
 
 def _head(message: DataMessage, at_observation: str) -> str:

@@ -536,6 +536,14 @@ class Store:
         with self.engine.connect() as conn:
             return conn.scalar(sa.select(sa.func.count()).select_from(limited))
 
+    def observation_versions(self, flow_pk: int, query) -> list[sa.Row]:
+        """Every version of the observations a query matches (see
+        :func:`server.store.data_select.versions_statement`)."""
+        from server.store.data_select import versions_statement
+
+        with self.engine.connect() as conn:
+            return list(conn.execute(versions_statement(flow_pk, query)))
+
     def select_observations(self, flow_pk: int, query) -> Iterator[sa.Row]:
         """Current observations of a data query, ordered by series key and period."""
         from server.store.data_select import select_statement

@@ -5,6 +5,7 @@ data.md): keys, providers, periods, component filters, order and paging.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -267,3 +268,41 @@ def _period_condition(condition: Condition) -> sa.ColumnElement[bool]:
         "le": lambda: start <= last,
         "lt": lambda: end < first,
     }[condition.operator]()
+
+
+# -- history (updatedAfter deletions, includeHistory) ----------------------------------
+
+
+def versions_statement(flow_pk: int, query: DataQuery) -> sa.Select:
+    """Every version, current or past, of the observations a query matches, with its
+    ``valid_from`` and ``valid_to``; ordered by series, period, then time.
+
+    ``updated_after`` keeps the versions that began or ended after that instant;
+    the other conditions are those of :func:`select_statement`.
+    """
+    s, o = schema.series, schema.observation
+    later = replace(query, updated_after=None)
+    statement = (
+        sa.select(
+            s.c.key,
+            s.c.attributes.label("series_attributes"),
+            s.c.provider,
+            o.c.period,
+            o.c.value,
+            o.c.attributes,
+            o.c.valid_from,
+            o.c.valid_to,
+        )
+        .select_from(s.join(o, o.c.series_pk == s.c.pk))
+        .where(s.c.flow_pk == flow_pk, *_conditions(later))
+    )
+    if query.updated_after is not None:
+        statement = statement.where(
+            sa.or_(
+                o.c.valid_from > query.updated_after,
+                o.c.valid_to > query.updated_after,
+            )
+        )
+    return statement.order_by(
+        s.c.key, s.c.provider, o.c.period_start, o.c.period, o.c.valid_from
+    )
