@@ -25,7 +25,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import g, request
+from flask import current_app, g, request
 from lxml import etree
 
 from server.errors import SdmxError
@@ -147,7 +147,9 @@ class _Failures:
             self.times[client].append(time.monotonic())
 
 
-FAILURES = _Failures()
+def _failures() -> _Failures:
+    """This application's record of failed authentications."""
+    return current_app.extensions.setdefault("auth_failures", _Failures())
 
 
 def _presented_token() -> str | None:
@@ -174,7 +176,7 @@ def current_user(store) -> User | None:
     if "user" in g:
         return g.user
     client = request.remote_addr or "?"
-    wait = FAILURES.wait(client)
+    wait = _failures().wait(client)
     if wait:
         error = TooManyFailures(
             f"too many failed authentications from this client; try again in "
@@ -196,7 +198,7 @@ def current_user(store) -> User | None:
                 )
             ).first()
     if row is None:
-        FAILURES.add(client)
+        _failures().add(client)
         raise Unauthorized(
             "the token is not valid (unknown, revoked or malformed); send "
             "'Authorization: Bearer TOKEN' with a token from 'flask users add'"

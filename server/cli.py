@@ -140,8 +140,8 @@ def _load_data(store: Store, path: str, default_provider: str) -> str:
     for applied in result.applied:
         flow = applied.flow
         target = f"dataflow {flow.triple} as {applied.provider}"
-        done = {"Merge": "loaded", "Replace": "replaced", "Delete": "deleted"}
-        label = f"{done[applied.action]} into {target}"
+        done = {"Merge": "loaded into", "Replace": "loaded into"}
+        label = f"{done.get(applied.action, 'deleted from')} {target}"
         counts[label] = counts.get(label, 0) + applied.count
         log.info(
             "%s: %d observations from %s into %s",

@@ -658,7 +658,9 @@ def test_load_refuses_data_that_lacks_a_dimension_of_the_dsd(tmp_path):
     app.extensions["store"].dispose()
 
 
-def test_load_refuses_delete_for_now(bis_app, tmp_path):
+def test_load_applies_a_delete_data_set(bis_app, tmp_path):
+    assert load(bis_app, BIS / "bis_der_structure_specific_series.xml").exit_code == 0
+    assert stored(bis_app) == 1000
     path = tmp_path / "delete.xml"
     path.write_bytes(
         _bis_xml_with(
@@ -668,8 +670,9 @@ def test_load_refuses_delete_for_now(bis_app, tmp_path):
         )
     )
     result = load(bis_app, path)
-    assert result.exit_code == 1
-    assert "action Delete, which is not supported by load yet" in result.output
+    assert result.exit_code == 0, result.output
+    assert "1000 observations deleted from dataflow" in result.output
+    assert stored(bis_app) == 0
 
 
 def test_load_asks_to_name_the_dataflow_when_several_use_the_dsd(bis_app, tmp_path):

@@ -51,7 +51,6 @@ def server(empty_app):
         tokens["deu"] = auth.add_user(conn, "deu", "provider", "UNDESA:NSO_DEU")
         tokens["admin"] = auth.add_user(conn, "admin", "admin", None)
         tokens["reader"] = auth.add_user(conn, "reader", "reader", None)
-    auth.FAILURES.times.clear()
     empty_app.tokens = tokens
     return empty_app
 
@@ -65,7 +64,10 @@ def post(app, body: bytes, token: str | None, path: str = "", **headers):
 
 def stored(app) -> dict[tuple[str, str, str], dict[str, str]]:
     """{(REF_AREA, SEX, TIME_PERIOD): row} of DF_MIG_NSO, read back over REST."""
-    response = app.test_client().get(NSO_DATA)
+    token = app.tokens["reader"]  # DF_MIG_NSO is restricted to registered users
+    response = app.test_client().get(
+        NSO_DATA, headers={"Authorization": f"Bearer {token}"}
+    )
     if response.status_code == 404:
         return {}
     assert response.status_code == 200, response.data[:300]
@@ -138,7 +140,14 @@ def test_repeated_failures_from_one_client_are_slowed_down(server):
     response = post(server, message(*MEXICO), server.tokens["mex"])
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
-    assert stored(server) == {}
+    # Reading is throttled too, for this client: count in the database itself.
+    import sqlalchemy as sa
+
+    from server.store import schema
+
+    with server.extensions["store"].engine.connect() as conn:
+        count = conn.scalar(sa.select(sa.func.count()).select_from(schema.observation))
+    assert count == 0
 
 
 def test_an_office_may_not_report_another_country(server):
@@ -264,9 +273,27 @@ def test_every_fault_is_listed_with_a_total(server):
     rows += [MEXICO[1].replace(",2020,", f",{year}-Q1,") for year in range(2000, 2004)]
     response = post(server, message(*rows), server.tokens["mex"])
     assert response.status_code == 422
-    text = result(response)["statusMessage"]["texts"]["en"]
+    outcome = result(response)
+    text = outcome["statusMessage"]["texts"]["en"]
     assert text.count("does not fit the frequency") == 4
     assert "5 error(s)" in text
+    assert outcome["total"] == 5
+    first, second = outcome["errors"][:2]
+    assert first == {
+        "observation": 1,
+        "series": "A.MIG_STOCK.484.X._T._T._T",
+        "period": "2020",
+        "component": "SEX",
+        "value": "X",
+        "rule": "code in codelist",
+        "message": first["message"],
+    }
+    assert (second["component"], second["value"], second["rule"]) == (
+        "TIME_PERIOD",
+        "2000-Q1",
+        "period fits the frequency",
+    )
+    assert second["series"] == "A.MIG_STOCK.484.F._T._T._T"
 
 
 def test_the_addressed_dataflow_must_be_the_one_reported(server):

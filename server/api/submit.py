@@ -124,7 +124,7 @@ def submit_data(segments: list[str]) -> Response:
         )
     body = _Body(request.stream, (request.content_encoding or "").lower(), limit)
     result: Result | None = None
-    status, message = 200, ""
+    status, message, details = 200, "", None
     try:
         result = submit(
             store,
@@ -135,10 +135,13 @@ def submit_data(segments: list[str]) -> Response:
         )
     except SdmxError as error:
         status, message = error.status, error.message
+        details = getattr(error, "details", None)
+        if details is not None:
+            details = {"errors": details, "total": error.total}
     finally:
         body.drain()
     _record(store, user, body, result, status, message)
-    return _response(result, status, message)
+    return _response(result, status, message, details)
 
 
 def _addressed(segments: list[str]) -> ArtefactRef | None:
@@ -182,7 +185,9 @@ def _record(store, user: User, body: _Body, result, status: int, message: str) -
     )
 
 
-def _response(result: Result | None, status: int, message: str) -> Response:
+def _response(
+    result: Result | None, status: int, message: str, details: dict | None = None
+) -> Response:
     submitted = []
     for applied in result.applied if result else []:
         submitted.append(
@@ -212,6 +217,8 @@ def _response(result: Result | None, status: int, message: str) -> Response:
         "submittedData": submitted,
         "submissionResult": {"code": status, "statusMessage": summary},
     }
+    if details is not None:  # each validation error: where, component, value, rule
+        body["submissionResult"].update(details)
     if result is not None:
         body["submissionResult"]["counts"] = {
             "merged": result.total(MERGE),

@@ -20,15 +20,38 @@ MAX_REPORTED = 50
 
 @dataclass
 class Report:
-    """Errors found so far, the first ``MAX_REPORTED`` kept in full."""
+    """Errors found so far, the first ``MAX_REPORTED`` kept in full, each as text
+    and as where it is (observation number, series, period), the component and
+    value at fault, and the rule broken."""
 
     errors: list[str] = field(default_factory=list)
+    details: list[dict] = field(default_factory=list)
     total: int = 0
 
-    def add(self, message: str) -> None:
+    def add(
+        self,
+        message: str,
+        *,
+        number: int,
+        obs: Observation,
+        rule: str,
+        component: str | None = None,
+        value: object = None,
+    ) -> None:
         self.total += 1
         if len(self.errors) < MAX_REPORTED:
             self.errors.append(message)
+            self.details.append(
+                {
+                    "observation": number,
+                    "series": ".".join(obs.key),
+                    "period": obs.period,
+                    "component": component,
+                    "value": None if value is None else str(value),
+                    "rule": rule,
+                    "message": message,
+                }
+            )
 
     def raise_if_any(self) -> None:
         if not self.total:
@@ -36,9 +59,12 @@ class Report:
         more = self.total - len(self.errors)
         listed = "; ".join(self.errors)
         suffix = f"; and {more} more" if more else ""
-        raise InvalidData(
+        error = InvalidData(
             f"{self.total} error(s) in the data, nothing was stored: {listed}{suffix}"
         )
+        error.details = self.details
+        error.total = self.total
+        raise error
 
 
 def validated(
@@ -82,7 +108,12 @@ def validated(
         before = report.total
         if obs.value is not None and not math.isfinite(obs.value):
             report.add(
-                f"{_where(number, obs)}: value {obs.value} is not a finite number"
+                f"{_where(number, obs)}: value {obs.value} is not a finite number",
+                number=number,
+                obs=obs,
+                rule="finite value",
+                component="OBS_VALUE",
+                value=obs.value,
             )
         _check_period(obs, frequency, report, number)
         if obs.key not in checked:
@@ -118,7 +149,12 @@ def _check_code(component, value, codes, report: Report, number: int, obs) -> No
     if allowed is not None and value not in allowed:
         report.add(
             f"{_where(number, obs)}: {component} {value!r} is not a code of its "
-            "codelist"
+            "codelist",
+            number=number,
+            obs=obs,
+            rule="code in codelist",
+            component=component,
+            value=value,
         )
 
 
@@ -130,7 +166,12 @@ def _check_allowed(obs, dsd, allowed, report: Report, number: int) -> None:
         if value is not None and value not in codes:
             report.add(
                 f"{_where(number, obs)}: {component} {value!r} is not allowed by the "
-                "content constraint of the dataflow"
+                "content constraint of the dataflow",
+                number=number,
+                obs=obs,
+                rule="allowed by the dataflow's constraint",
+                component=component,
+                value=value,
             )
 
 
@@ -154,7 +195,12 @@ def _check_period(obs, frequency: int | None, report: Report, number: int) -> No
     except ValueError:
         report.add(
             f"{_where(number, obs)}: {obs.period!r} is not an SDMX time period (or "
-            f"names a day, week or month that does not exist); {FORMATS_HELP}"
+            f"names a day, week or month that does not exist); {FORMATS_HELP}",
+            number=number,
+            obs=obs,
+            rule="SDMX time period",
+            component="TIME_PERIOD",
+            value=obs.period,
         )
         return
     if frequency is None or "/" in obs.period or frequency >= len(obs.key):
@@ -164,7 +210,12 @@ def _check_period(obs, frequency: int | None, report: Report, number: int) -> No
     if form is not None and not form.fullmatch(obs.period):
         report.add(
             f"{_where(number, obs)}: period {obs.period!r} does not fit the "
-            f"frequency FREQ {code!r}"
+            f"frequency FREQ {code!r}",
+            number=number,
+            obs=obs,
+            rule="period fits the frequency",
+            component="TIME_PERIOD",
+            value=obs.period,
         )
 
 
@@ -172,5 +223,9 @@ def _check_mandatory(obs, required, present, report: Report, number: int) -> Non
     for attribute in required:
         if attribute not in present:
             report.add(
-                f"{_where(number, obs)}: mandatory attribute {attribute} is missing"
+                f"{_where(number, obs)}: mandatory attribute {attribute} is missing",
+                number=number,
+                obs=obs,
+                rule="mandatory attribute present",
+                component=attribute,
             )
