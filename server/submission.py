@@ -83,7 +83,7 @@ def submit(
     result = Result(stamp=now())
     with store.engine.begin() as conn:
         store.lock(conn)
-        flows = Flows(store, conn)
+        flows = Flows(store, conn, addressed)
         for number, dataset in enumerate(read_data(source, flows.structure), start=1):
             flow = flows.flow(dataset.structure)
             ref = ArtefactRef("dataflow", flow.agency, flow.id, flow.version)
@@ -273,9 +273,15 @@ def allowed_values(
 class Flows:
     """Finds the dataflow of a data set within the transaction of a submission."""
 
-    def __init__(self, store: Store, conn: sa.Connection) -> None:
+    def __init__(
+        self,
+        store: Store,
+        conn: sa.Connection,
+        addressed: ArtefactRef | None = None,
+    ) -> None:
         self.store = store
         self.conn = conn
+        self.addressed = addressed  # settles data reported against a shared DSD
         self.found: dict[ArtefactRef, sa.Row] = {}
 
     def structure(
@@ -328,6 +334,9 @@ class Flows:
         triple = f"{dsd.agency}:{dsd.id}({dsd.version})"
         if len(flows) == 1:
             return flows[0]
+        chosen = [f for f in flows if _ref(f) == self.addressed]
+        if chosen:
+            return chosen[0]
         if not flows:
             raise NotFound(
                 f"no dataflow uses the data structure {triple} that the message refers "
@@ -337,5 +346,7 @@ class Flows:
         raise InvalidData(
             f"the message refers to data structure {triple}, which {len(flows)} "
             f"dataflows use ({names}); name the dataflow in the message instead "
-            "(SDMX-ML Header/Structure/StructureUsage, SDMX-CSV 2.0 STRUCTURE=dataflow)"
+            "(SDMX-ML Header/Structure/StructureUsage, SDMX-CSV 2.0 "
+            "STRUCTURE=dataflow) or post it to /rest/v2/data/dataflow/{agency}/{id}/"
+            "{version}"
         )

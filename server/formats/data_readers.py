@@ -50,13 +50,20 @@ ACTIONS = ("Append", "Replace", "Delete", "Information")
 _HEAD = 65536  # bytes looked at to detect the format
 
 # SDMX-ML root element -> format; the time-series forms are subsets of the others.
+MES30 = MES.replace("v2_1", "v3_0")
 _XML_FORMATS = {
     f"{{{MES}}}GenericData": "genericdata",
     f"{{{MES}}}GenericTimeSeriesData": "genericdata",
     f"{{{MES}}}StructureSpecificData": "structurespecificdata",
     f"{{{MES}}}StructureSpecificTimeSeriesData": "structurespecificdata",
     f"{{{MES}}}Structure": "structure",
+    f"{{{MES30}}}StructureSpecificData": "structurespecificdata30",
+    f"{{{MES30}}}Structure": "structure",
 }
+# SDMX-ML 3.0 structure-specific data is read as 2.1 is, once its namespaces are
+# renamed: the data sets, series and observations have the same form, and the
+# header names the dataflow by URN (StructureUsage text), which the reader takes.
+_V30, _V21 = b"/resources/sdmxml/schemas/v3_0/", b"/resources/sdmxml/schemas/v2_1/"
 # First SDMX-CSV header cell (without a ``[;]`` sub-separator) -> format.
 _CSV_FORMATS = {"DATAFLOW": "sdmx-csv-1.0", "STRUCTURE": "sdmx-csv-2.0"}
 # That cell, an optional sub-separator declaration, then the field separator.
@@ -246,7 +253,8 @@ def _xml_format(head: bytes) -> str:
         name = etree.QName(root)
         raise InvalidData(
             f"unknown root element {name.localname} (namespace {name.namespace}); "
-            "expected SDMX-ML 2.1 GenericData or StructureSpecificData"
+            "expected SDMX-ML 2.1 GenericData or StructureSpecificData, or SDMX-ML "
+            "3.0 StructureSpecificData"
         )
     return found
 
@@ -371,13 +379,14 @@ def _urn_ref(urn: str, kind: str) -> ArtefactRef:
 
 
 def _reference(element: etree._Element, kind: str) -> ArtefactRef:
-    """The artefact that a ``Ref`` or ``URN`` child of ``element`` points to."""
+    """The artefact that a ``Ref`` or ``URN`` child of ``element`` points to (or,
+    in SDMX-ML 3.0, the URN that is its text)."""
     ref = element.find("Ref")
     if ref is not None:
         return ArtefactRef(
             kind, ref.get("agencyID", ""), ref.get("id", ""), ref.get("version", "1.0")
         )
-    return _urn_ref(element.findtext("URN") or "", kind)
+    return _urn_ref(element.findtext("URN") or element.text or "", kind)
 
 
 def _provider(element: etree._Element) -> str:
@@ -385,7 +394,7 @@ def _provider(element: etree._Element) -> str:
     ref = element.find("Ref")
     if ref is not None:
         return f"{ref.get('agencyID')}:{ref.get('id')}"
-    match = _URN.search((element.findtext("URN") or "").strip())
+    match = _URN.search((element.findtext("URN") or element.text or "").strip())
     if match is None or not match[4]:
         raise InvalidData(f"line {element.sourceline}: cannot read the data provider")
     return f"{match[1]}:{match[4]}"
@@ -823,9 +832,48 @@ def _csv_dataset(
     return DataSetRead(structure, action, None, dsd, observations)
 
 
+class _Renamed(io.RawIOBase):
+    """A binary stream with the SDMX-ML 3.0 namespaces renamed to 2.1 ones (the
+    names have the same length, so nothing moves)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self._stream = stream
+        self._pending = b""  # renamed, ready to read
+        self._held = b""  # the end of what was read, which may begin a name
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        while not self._pending and not self._ended:
+            chunk = self._stream.read(65536)
+            if not chunk:
+                self._ended = True
+                self._pending, self._held = self._held.replace(_V30, _V21), b""
+                return
+            text = (self._held + chunk).replace(_V30, _V21)
+            keep = len(_V30) - 1
+            self._pending, self._held = text[:-keep], text[-keep:]
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        self._fill()
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def _read_ml30(stream: IO[bytes], resolve: Resolve) -> Iterator[DataSetRead]:
+    renamed = io.BufferedReader(_Renamed(stream), _HEAD)
+    return _xml_reader(_SpecificDataSet)(renamed, resolve)
+
+
 _READERS: dict[str, Callable[[IO[bytes], Resolve], Iterator[DataSetRead]]] = {
     "genericdata": _xml_reader(_GenericDataSet),
     "structurespecificdata": _xml_reader(_SpecificDataSet),
+    "structurespecificdata30": _read_ml30,
     "sdmx-csv-1.0": _csv_reader("1.0"),
     "sdmx-csv-2.0": _csv_reader("2.0"),
 }
