@@ -29,6 +29,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SENDER_ID="UNDESA",
         # The data provider of data whose message names none (loads, admins' posts).
         DEFAULT_PROVIDER="UNDESA:DESA_PD",
+        # A data provider's submissions wait for an admin's release (False: applied
+        # at once, as an admin's are).
+        RELEASE_REQUIRED=True,
         LOAD_BUNDLED=True,
         LOAD_BUNDLED_DATA=True,  # False: the bundled structures only
         STRUCTURES_DIR=str(PROJECT_ROOT / "structures"),

@@ -62,8 +62,12 @@ def submit(
     default_provider: str,
     user: User | None = None,
     addressed: ArtefactRef | None = None,
+    dry_run: bool = False,
 ) -> Result:
     """Apply every data set of a data message in one transaction.
+
+    With ``dry_run``, everything is done and checked, counted, then undone: what
+    a submission awaiting release is checked with.
 
     Args:
         store: The store.
@@ -81,35 +85,57 @@ def submit(
         Forbidden: Outside the user's provision agreements or their constraints.
     """
     result = Result(stamp=now())
-    with store.engine.begin() as conn:
-        store.lock(conn)
-        flows = Flows(store, conn, addressed)
-        for number, dataset in enumerate(read_data(source, flows.structure), start=1):
-            flow = flows.flow(dataset.structure)
-            ref = ArtefactRef("dataflow", flow.agency, flow.id, flow.version)
-            if addressed is not None and ref != addressed:
-                raise InvalidData(
-                    f"data set {number} is reported against {ref.triple}, but the "
-                    f"request addresses {addressed.triple}; post it to its own "
-                    "dataflow, version included"
-                )
-            provider = _provider(user, dataset.provider, default_provider, number)
-            limits = _agreement_limits(store, conn, user, provider, ref, number)
-            action = ACTIONS[dataset.action]
-            count = _apply(
-                store,
-                conn,
-                flow,
-                dataset.dsd,
-                provider,
-                action,
-                _within(dataset.observations, dataset.dsd, limits, provider),
-                result.stamp,
-            )
-            result.applied.append(Applied(number, ref, provider, action, count))
+    with store.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            _submit(store, conn, source, default_provider, user, addressed, result)
+        except BaseException:
+            transaction.rollback()
+            raise
+        if dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
     if not result.applied:
         raise InvalidData("the message holds no data set, so nothing was stored")
     return result
+
+
+def _submit(
+    store: Store,
+    conn: sa.Connection,
+    source: str | IO[bytes],
+    default_provider: str,
+    user: User | None,
+    addressed: ArtefactRef | None,
+    result: Result,
+) -> None:
+    """The data sets of a message, applied in order within ``conn``'s transaction."""
+    store.lock(conn)
+    flows = Flows(store, conn, addressed)
+    for number, dataset in enumerate(read_data(source, flows.structure), start=1):
+        flow = flows.flow(dataset.structure)
+        ref = ArtefactRef("dataflow", flow.agency, flow.id, flow.version)
+        if addressed is not None and ref != addressed:
+            raise InvalidData(
+                f"data set {number} is reported against {ref.triple}, but the "
+                f"request addresses {addressed.triple}; post it to its own "
+                "dataflow, version included"
+            )
+        provider = _provider(user, dataset.provider, default_provider, number)
+        limits = _agreement_limits(store, conn, user, provider, ref, number)
+        action = ACTIONS[dataset.action]
+        count = _apply(
+            store,
+            conn,
+            flow,
+            dataset.dsd,
+            provider,
+            action,
+            _within(dataset.observations, dataset.dsd, limits, provider),
+            result.stamp,
+        )
+        result.applied.append(Applied(number, ref, provider, action, count))
 
 
 def _apply(

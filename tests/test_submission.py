@@ -39,7 +39,12 @@ def message(*rows: str) -> bytes:
 
 @pytest.fixture
 def server(empty_app):
-    """The application with the bundled structures, no data, and three users."""
+    """The application with the bundled structures, no data, and four users.
+
+    Offices' submissions are applied at once here (``RELEASE_REQUIRED`` off), so
+    that these tests see their effect; test_release.py tests the release itself.
+    """
+    empty_app.config["RELEASE_REQUIRED"] = False
     store = empty_app.extensions["store"]
     artefacts = []
     for path in sorted(STRUCTURES.glob("*.xml")):

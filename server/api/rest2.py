@@ -103,6 +103,22 @@ def change_structure(path: str = "") -> Response:
     return maintain(request.method, segments)
 
 
+@blueprint.route("/submissions/<int:pk>/release", methods=["POST"])
+def release_submission(pk: int) -> Response:
+    """Release a submission awaiting it (admins)."""
+    from server.api.release import release
+
+    return release(pk)
+
+
+@blueprint.route("/submissions/<int:pk>/data", methods=["GET"])
+def submission_data(pk: int) -> Response:
+    """The message of a submission awaiting release (its provider, admins)."""
+    from server.api.release import preview
+
+    return preview(pk)
+
+
 @blueprint.route("/submissions", methods=["GET"], strict_slashes=False)
 def submissions() -> Response:
     """The audit trail of data submissions (not part of the standard)."""

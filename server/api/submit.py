@@ -40,8 +40,15 @@ class _Body:
     """The request body as a binary stream: decompressed, hashed, counted and
     limited on the way (``read(size)`` is all a reader asks of it)."""
 
-    def __init__(self, raw: IO[bytes], encoding: str, limit: int) -> None:
+    def __init__(
+        self, raw: IO[bytes], encoding: str, limit: int, keep: bool = False
+    ) -> None:
         self.raw = raw
+        # A submission awaiting release is kept, compressed, to be applied later.
+        self.kept = (
+            zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS) if keep else None
+        )
+        self.kept_parts: list[bytes] = []
         self.sha256 = hashlib.sha256()
         self.count = 0  # bytes as sent
         self.size = 0  # bytes once decompressed
@@ -94,8 +101,14 @@ class _Body:
                     f"the submission is larger than {self.limit:,} bytes, the most "
                     "this service accepts at once; split it into several messages"
                 )
+            if self.kept is not None and data:
+                self.kept_parts.append(self.kept.compress(data))
             if data or not raw:
                 return data
+
+    def kept_body(self) -> bytes:
+        """The whole message as read (decompressed), gzip-compressed."""
+        return b"".join([*self.kept_parts, self.kept.flush()])
 
     def _account(self, chunk: bytes) -> None:
         self.count += len(chunk)
@@ -111,10 +124,16 @@ class _Body:
 
 
 def submit_data(segments: list[str]) -> Response:
-    """Answer ``POST /rest/v2/data[/{context}/{agency}/{id}/{version}]``."""
+    """Answer ``POST /rest/v2/data[/{context}/{agency}/{id}/{version}]``.
+
+    An admin's submission is applied at once. A provider's is checked whole (every
+    rule, in a transaction then undone) and kept, awaiting an admin's release: the
+    answer is then 202, with the counts it will have.
+    """
     store = get_store()
     user = require_user(store, "admin", "provider")
     addressed = _addressed(segments)
+    pending = not user.is_admin and current_app.config["RELEASE_REQUIRED"]
     limit = current_app.config.get("MAX_SUBMISSION_BYTES", DEFAULT_MAX_BYTES)
     declared = request.content_length
     if declared is not None and declared > limit and not request.content_encoding:
@@ -122,9 +141,10 @@ def submit_data(segments: list[str]) -> Response:
             f"the submission is larger than {limit:,} bytes, the most this service "
             "accepts at once; split it into several messages"
         )
-    body = _Body(request.stream, (request.content_encoding or "").lower(), limit)
+    encoding = (request.content_encoding or "").lower()
+    body = _Body(request.stream, encoding, limit, keep=pending)
     result: Result | None = None
-    status, message, details = 200, "", None
+    status, message, details = (202 if pending else 200), "", None
     try:
         result = submit(
             store,
@@ -132,6 +152,7 @@ def submit_data(segments: list[str]) -> Response:
             default_provider=user.provider or current_app.config["DEFAULT_PROVIDER"],
             user=user,
             addressed=addressed,
+            dry_run=pending,
         )
     except SdmxError as error:
         status, message = error.status, error.message
@@ -140,8 +161,11 @@ def submit_data(segments: list[str]) -> Response:
             details = {"errors": details, "total": error.total}
     finally:
         body.drain()
-    _record(store, user, body, result, status, message)
-    return _response(result, status, message, details)
+    kept = body.kept_body() if pending and status == 202 else None
+    pk = _record(
+        store, user, body, result, status, message, kept=kept, addressed=addressed
+    )
+    return _response(result, status, message, details, pk)
 
 
 def _addressed(segments: list[str]) -> ArtefactRef | None:
@@ -157,13 +181,24 @@ def _addressed(segments: list[str]) -> ArtefactRef | None:
     return ArtefactRef("dataflow", agency, ident, version)
 
 
-def _record(store, user: User, body: _Body, result, status: int, message: str) -> None:
-    """Keep the audit record of one submission (its own transaction)."""
+def _record(
+    store,
+    user: User,
+    body: _Body,
+    result,
+    status: int,
+    message: str,
+    *,
+    kept: bytes | None = None,
+    addressed: ArtefactRef | None = None,
+) -> int:
+    """Keep the audit record of one submission (its own transaction); its number."""
     applied = result.applied if result else []
     with store.engine.begin() as conn:
-        conn.execute(
+        pk = conn.execute(
             sa.insert(schema.submission).values(
                 user_name=user.name,
+                user_role=user.role,
                 provider=user.provider,
                 received=now(),
                 dataflows=json.dumps(sorted({a.flow.triple for a in applied})),
@@ -174,8 +209,12 @@ def _record(store, user: User, body: _Body, result, status: int, message: str) -
                 replaced=result.total(REPLACE) if result else 0,
                 deleted=result.total(DELETE) if result else 0,
                 message=message[:4000],
+                state="pending" if kept is not None else "applied",
+                body=kept,
+                content_type=request.content_type,
+                addressed=addressed.triple if addressed else None,
             )
-        )
+        ).inserted_primary_key[0]
     log.info(
         "submission by %s: status %d, %d bytes, sha256 %s",
         user.name,
@@ -183,10 +222,15 @@ def _record(store, user: User, body: _Body, result, status: int, message: str) -
         body.count,
         body.sha256.hexdigest()[:16],
     )
+    return pk
 
 
 def _response(
-    result: Result | None, status: int, message: str, details: dict | None = None
+    result: Result | None,
+    status: int,
+    message: str,
+    details: dict | None = None,
+    pk: int | None = None,
 ) -> Response:
     submitted = []
     for applied in result.applied if result else []:
@@ -199,9 +243,14 @@ def _response(
                 "statusMessages": [
                     _status(
                         "Success" if applied.count else "Warning",
-                        f"{applied.count} observations {_DONE[applied.action]}"
+                        (
+                            f"{applied.count} observations "
+                            f"{'to be ' if status == 202 else ''}"
+                            f"{_DONE[applied.action]}"
+                        )
                         if applied.count
-                        else f"no observation was {_DONE[applied.action]}",
+                        else f"no observation {'would be' if status == 202 else 'was'} "
+                        f"{_DONE[applied.action]}",
                     )
                 ],
             }
@@ -210,10 +259,16 @@ def _response(
         summary = _status(
             "Success", "All changes have been completed in one transaction"
         )
+    elif status == 202:
+        summary = _status(
+            "Success",
+            f"Checked whole and kept as submission {pk}: nothing changes until an "
+            "administrator releases it; the counts say what it will do",
+        )
     else:
         summary = _status("Failure", f"Nothing was changed: {message}")
     body: dict[str, Any] = {
-        "meta": {"sender": {"id": sender()}, "prepared": now()},
+        "meta": {"sender": {"id": sender()}, "prepared": now(), "submission": pk},
         "submittedData": submitted,
         "submissionResult": {"code": status, "statusMessage": summary},
     }
@@ -248,7 +303,8 @@ def list_submissions() -> Response:
         rows = [dict(row._mapping) for row in conn.execute(statement)]
     for row in rows:
         row["dataflows"] = json.loads(row["dataflows"])
-        row.pop("pk")
+        row["submission"] = row.pop("pk")
+        row.pop("body")
     return Response(
         json.dumps({"submissions": rows}, ensure_ascii=False),
         content_type=CONTENT_TYPE,

@@ -124,5 +124,16 @@ submission = sa.Table(
     sa.Column("replaced", sa.Integer, nullable=False, server_default="0"),
     sa.Column("deleted", sa.Integer, nullable=False, server_default="0"),
     sa.Column("message", sa.Text, nullable=False, server_default=""),
+    # applied (now, an admin's or a refused one), pending (a provider's, awaiting
+    # release), released, or failed (refused when its release came)
+    sa.Column("state", sa.String(20), nullable=False, server_default="applied"),
+    sa.Column("body", sa.LargeBinary),  # gzip of the message, while pending
+    sa.Column("content_type", sa.String(200)),
+    sa.Column("user_role", sa.String(20)),
+    sa.Column("addressed", sa.String(300)),  # AGENCY:ID(VERSION) of the path
+    sa.Column("release_at", sa.String(32)),  # a release set for later
+    sa.Column("released", sa.String(32)),
+    sa.Column("released_by", sa.String(100)),
     sa.Index("ix_submission_provider", "provider", "received"),
+    sa.Index("ix_submission_due", "state", "release_at"),
 )
