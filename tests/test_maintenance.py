@@ -161,3 +161,31 @@ def test_delete_an_unreferenced_artefact_but_not_a_referenced_one(server):
     assert (
         server.test_client().get("/rest/codelist/UNDESA/CL_SEX/1.0").status_code == 200
     )
+
+
+def test_a_new_dataflow_version_leaves_the_old_one_and_its_data(server):
+    row = (
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,INDICATOR,REF_AREA,SEX,AGE,COB,"
+        "CITIZENSHIP,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,DATA_BASIS,OBS_STATUS\n"
+        "dataflow,UNDESA:DF_IMS2020_SEX(1.0),I,A,MIG_STOCK,484,_T,_T,_T,_T,2020,"
+        "1197624,PS,0,B,A\n"
+    )
+    client = server.test_client()
+    posted = client.post(
+        "/rest/v2/data",
+        data=row,
+        headers={"Authorization": f"Bearer {server.admin}", "Content-Type": "text/csv"},
+    )
+    assert posted.status_code == 200, posted.data
+    newer = structure_message(
+        dataflow("DF_IMS2020_SEX").replace('version="1.0"', 'version="1.1"', 1)
+    )
+    assert send(server, "POST", "/dataflow", newer, server.admin).status_code == 201
+    old = client.get("/rest/data/UNDESA,DF_IMS2020_SEX,1.0/all?format=csvdata")
+    assert old.status_code == 200
+    assert b"1197624" in old.data
+    assert client.get("/rest/data/UNDESA,DF_IMS2020_SEX,1.1/all").status_code == 404
+    latest = client.get("/rest/dataflow/UNDESA/DF_IMS2020_SEX/latest")
+    assert b'version="1.1"' in latest.data
+    both = client.get("/rest/dataflow/UNDESA/DF_IMS2020_SEX/all")
+    assert b'version="1.0"' in both.data and b'version="1.1"' in both.data
