@@ -43,3 +43,12 @@ def test_docs_page_with_a_trailing_slash(client):
     response = client.get("/docs/")
     assert response.status_code == 200
     assert "/rest/v2/data/" in response.data.decode()
+
+
+def test_the_write_side_is_described_beside_the_reads(client):
+    paths = client.get("/openapi.json").json["paths"]
+    one = paths["/rest/v2/structure/{artefactType}/{agencyID}/{resourceID}/{version}"]
+    assert {"get", "put", "delete"} <= set(one)
+    assert "422" in paths["/rest/v2/data"]["post"]["responses"]
+    page = client.get("/docs").data.decode()
+    assert "POST <code>/rest/v2/data</code>" in page

@@ -353,8 +353,95 @@ def _schema_2() -> dict:
     return {"get": get}
 
 
+_TOKEN = [{"bearer": []}, {"basic": []}]
+_JSON = {"application/json": {}}
+
+
+def _write(summary: str, path_parameters: list[dict], statuses: dict) -> dict:
+    """A write operation: its summary, path parameters and answers."""
+    return {
+        "summary": summary,
+        "security": _TOKEN,
+        "parameters": path_parameters,
+        "responses": {
+            code: {"description": text, "content": _JSON}
+            for code, text in statuses.items()
+        },
+    }
+
+
+_SUBMISSION_ANSWERS = {
+    "200": "Applied in one transaction (SubmitDataResponse)",
+    "202": "An office's submission, checked and kept until released",
+    "401": "No or a bad token",
+    "403": "Outside the user's role, provision agreements or their constraints",
+    "404": "A referenced structure does not exist",
+    "413": "Larger than the service accepts",
+    "422": "The content breaks a rule: every error listed; nothing stored",
+}
+_MAINTENANCE_ANSWERS = {
+    "200": "Replaced (SubmitStructureResponse)",
+    "201": "Created",
+    "401": "No or a bad token",
+    "403": "Not an administrator",
+    "409": "Missing references, or a change a final artefact may not take",
+    "422": "Type or identity other than the path names",
+}
+
+
+def _write_paths() -> dict:
+    one = [
+        _path_parameter("artefactType", "REST 2.x artefact type"),
+        _path_parameter("agencyID", "Maintenance agency"),
+        _path_parameter("resourceID", "Artefact id"),
+        _path_parameter("version", "Version"),
+    ]
+    number = [_path_parameter("submission", "Submission number")]
+    return {
+        "/rest/v2/data": {
+            "post": _write(
+                "Submit data: SDMX-ML 2.1/3.0 or SDMX-CSV 1.0/2.0 (data-upload draft)",
+                [],
+                _SUBMISSION_ANSWERS,
+            )
+        },
+        "/rest/v2/structure": {
+            "post": _write("Create or replace artefacts", [], _MAINTENANCE_ANSWERS)
+        },
+        "/rest/v2/structure/{artefactType}/{agencyID}/{resourceID}/{version}": {
+            "put": _write("Create or replace one artefact", one, _MAINTENANCE_ANSWERS),
+            "delete": _write(
+                "Delete an artefact nothing refers to",
+                one,
+                {"204": "Deleted", "404": "No such artefact", "409": "Referenced"},
+            ),
+        },
+        "/rest/v2/submissions": {
+            "get": _write(
+                "The audit trail: an office's own submissions, or all for admins",
+                [],
+                {"200": "The submissions, newest first"},
+            )
+        },
+        "/rest/v2/submissions/{submission}/release": {
+            "post": _write(
+                "Release a submission now, or at ?at=INSTANT (admins)",
+                number,
+                {"200": "Released", "202": "Set for later", "409": "Not waiting"},
+            )
+        },
+    }
+
+
 def description() -> dict:
     """The OpenAPI 3.0 document of the REST 1.5 and 2.x APIs this server answers."""
+    spec = _read_description()
+    for path, operations in _write_paths().items():
+        spec["paths"].setdefault(path, {}).update(operations)
+    return spec
+
+
+def _read_description() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {
@@ -388,6 +475,12 @@ def description() -> dict:
                 _schema_2()
             ),
         },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "basic": {"type": "http", "scheme": "basic"},
+            }
+        },
     }
 
 
@@ -410,9 +503,13 @@ def docs_page() -> Response:
         f"<p>{escape(spec['info']['description'])}</p>",
         '<p>Machine-readable: <a href="openapi.json">openapi.json</a></p>',
     ]
-    for path, item in spec["paths"].items():
-        operation = item["get"]
-        parts.append(f"<h2>GET <code>{escape(path)}</code></h2>")
+    operations = [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    ]
+    for method, path, operation in operations:
+        parts.append(f"<h2>{method.upper()} <code>{escape(path)}</code></h2>")
         parts.append(f"<p>{escape(operation['summary'])}</p>")
         parts.append("<table><tr><th>parameter</th><th>in</th><th>meaning</th></tr>")
         for parameter in operation["parameters"]:
@@ -428,7 +525,8 @@ def docs_page() -> Response:
         parts.append(
             ", ".join(
                 f"<code>{escape(t)}</code>"
-                for t in operation["responses"]["200"].get("content", {})
+                for status in ("200", "201", "202")
+                for t in operation["responses"].get(status, {}).get("content", {})
             )
         )
         parts.append("</p>")
