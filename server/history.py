@@ -43,12 +43,16 @@ class DataPart:
 
 
 def _observations(versions: Iterable) -> Iterable[list]:
-    """The versions of each observation together (they come ordered so)."""
+    """The versions of each observation together (they come ordered so), but
+    those that ended as they began (written and replaced or deleted within one
+    message), which nobody could ever read."""
     by_observation = itertools.groupby(
         versions, key=lambda v: (v.key, v.provider, v.period)
     )
     for _, group in by_observation:
-        yield list(group)
+        seen = [v for v in group if v.valid_to != v.valid_from]
+        if seen:
+            yield seen
 
 
 def _deleted(versions: Sequence) -> DeletedRow | None:

@@ -24,6 +24,7 @@ from server.errors import InvalidData, NotFound, NotImplementedFeature
 from server.formats.data_readers import read_data
 from server.formats.ns import COM
 from server.model import ArtefactRef, DataStructure, Observation
+from server.query.periods import period_span
 from server.store import Store, now
 from server.validation import validated
 
@@ -89,6 +90,12 @@ def submit(
         transaction = conn.begin()
         try:
             _submit(store, conn, source, default_provider, user, addressed, result)
+        except sa.exc.DataError:
+            transaction.rollback()
+            raise InvalidData(
+                "a value of the message does not fit the store (a code, key or "
+                "period too long, or a number out of range); nothing was stored"
+            ) from None
         except BaseException:
             transaction.rollback()
             raise
@@ -168,6 +175,14 @@ def _checked_deletions(
 ) -> Iterator[Observation]:
     """Deletions whose given codes are in their codelists (empty ones match all)."""
     for number, obs in enumerate(observations, start=1):
+        if obs.period:
+            try:
+                period_span(obs.period)
+            except ValueError:
+                raise InvalidData(
+                    f"deletion {number}: {obs.period[:80]!r} is not an SDMX time "
+                    "period; leave it empty to delete every period"
+                ) from None
         for dimension, code in zip(dsd.dimension_ids, obs.key, strict=False):
             if code and dimension in codes and code not in codes[dimension]:
                 raise InvalidData(
@@ -206,17 +221,20 @@ def _agreement_limits(
     Raises:
         Forbidden: A provider user without an agreement for the dataflow.
     """
-    if user is None or user.is_admin:
+    if user is None:  # flask load: the operator loads anything
         return None
     for agreement in store.find_artefacts(
         ["provisionagreement"], versions=["latest"], conn=conn
     ):
         usage, reporter = _agreement_parties(agreement.xml)
         if usage == flow and reporter == provider:
+            if user.is_admin:  # an admin writes for the provider, unconstrained
+                return None
             return allowed_values(store, _ref(agreement), conn)
+    advice = "create one first" if user.is_admin else "ask an administrator for one"
     raise Forbidden(
         f"data set {number}: provider {provider} has no provision agreement for "
-        f"dataflow {flow.triple}; ask an administrator for one"
+        f"dataflow {flow.triple}; {advice} (or name the provider in the message)"
     )
 
 
@@ -278,7 +296,8 @@ def allowed_values(
 ) -> dict[str, set[str]]:
     """Codes that the Allowed content constraints on an artefact allow, per
     component (the intersection of their included cube regions)."""
-    constraints = [r for r in store.parents({ref}) if r.type == "contentconstraint"]
+    parents = store.parents({ref}, conn)
+    constraints = [r for r in parents if r.type == "contentconstraint"]
     allowed: dict[str, set[str]] = {}
     for row in store.rows_for(constraints, conn):
         root = etree.fromstring(row.xml.encode("utf-8"))

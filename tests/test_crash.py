@@ -34,7 +34,9 @@ SERVER = """
 import sys
 from werkzeug.serving import run_simple
 from server import create_app
-app = create_app({"DATABASE_URL": sys.argv[1], "LOAD_BUNDLED_DATA": False})
+app = create_app(
+    {"DATABASE_URL": sys.argv[1], "LOAD_BUNDLED_DATA": False, "RELEASE_REQUIRED": False}
+)
 run_simple("127.0.0.1", int(sys.argv[2]), app, threaded=True)
 """
 
@@ -137,7 +139,7 @@ def test_sigkill_mid_submission_keeps_all_or_nothing(database_url_factory, backe
     try:
         admin = create_app({"DATABASE_URL": url, "LOAD_BUNDLED": False})
         with admin.extensions["store"].engine.begin() as conn:
-            token = auth.add_user(conn, "loader", "admin", None)
+            token = auth.add_user(conn, "mexico", "provider", "UNDESA:NSO_MEX")
         admin.extensions["store"].dispose()
         rows = _rows()
         assert len(rows) > 40_000

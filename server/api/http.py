@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.http import parse_accept_header
@@ -94,7 +94,11 @@ def _validators(response: Response) -> None:
     )
     tag = hashlib.sha256(varies.encode()).hexdigest()[:32]
     response.set_etag(tag)
-    response.last_modified = datetime.fromisoformat(changed)
+    modified = datetime.fromisoformat(changed)
+    # HTTP dates count whole seconds: a change within the current second could be
+    # followed by another in the same second, which If-Modified-Since would miss.
+    if datetime.now(modified.tzinfo) - modified >= timedelta(seconds=1):
+        response.last_modified = modified
 
 
 def _not_modified(response: Response) -> bool:

@@ -19,10 +19,17 @@ import io
 import json
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
+from lxml import etree
 
+from server.api.submit import DEFAULT_MAX_BYTES
 from server.auth import require_user
-from server.errors import InvalidStructure, NotImplementedFeature, SdmxError
+from server.errors import (
+    InvalidStructure,
+    NotImplementedFeature,
+    ResponseTooLarge,
+    SdmxError,
+)
 from server.formats.structure_convert import RESOURCE_21
 from server.formats.structure_reader import read_structure_message
 from server.model import ArtefactRef
@@ -68,12 +75,7 @@ def _submit(store, method: str, segments: list[str]) -> Response:
             "POST goes to /rest/v2/structure or /rest/v2/structure/{type}; to name one "
             "artefact, use PUT"
         )
-    body = request.get_data()
-    if "3.0" in (request.content_type or "") or b"/v3_0/" in body[:4096]:
-        raise NotImplementedFeature(
-            "SDMX-ML 3.0 structure messages cannot be submitted yet; send SDMX-ML 2.1"
-        )
-    artefacts = read_structure_message(io.BytesIO(body))
+    artefacts = _read_body()
     if not artefacts:
         raise InvalidStructure("the message holds no artefact")
     for artefact in artefacts:
@@ -107,6 +109,28 @@ def _submit(store, method: str, segments: list[str]) -> Response:
     return _response(outcomes, status, "")
 
 
+def _read_body() -> list:
+    """The artefacts of the request's SDMX-ML 2.1 structure message."""
+    limit = current_app.config.get("MAX_SUBMISSION_BYTES", DEFAULT_MAX_BYTES)
+    body = request.stream.read(limit + 1)
+    if (request.content_length or 0) > limit or len(body) > limit:
+        raise ResponseTooLarge(
+            f"the structure message is larger than {limit:,} bytes, the most this "
+            "service accepts at once; split it into several messages"
+        )
+    if "3.0" in (request.content_type or "") or b"/v3_0/" in body[:4096]:
+        raise NotImplementedFeature(
+            "SDMX-ML 3.0 structure messages cannot be submitted yet; send SDMX-ML 2.1"
+        )
+    try:
+        return read_structure_message(io.BytesIO(body))
+    except etree.LxmlError as error:
+        raise InvalidStructure(
+            f"the structure message cannot be read: {str(error)[:300]}; send plain "
+            "SDMX-ML 2.1 without DTDs or entities"
+        ) from None
+
+
 def _delete(store, segments: list[str]) -> Response:
     if len(segments) != 4 or not all(segments):
         raise InvalidStructure(
@@ -117,7 +141,9 @@ def _delete(store, segments: list[str]) -> Response:
     with store.engine.begin() as conn:
         store.lock(conn)
         store.delete_artefact(ref, conn)
-    return Response(status=204)
+    response = Response(status=204)
+    response.headers.pop("Content-Type", None)
+    return response
 
 
 def _response(

@@ -81,20 +81,16 @@ class _Body:
     def _next(self) -> bytes:
         """The next piece of the decompressed body; empty at its end."""
         while True:
-            raw = self.raw.read(65536)
+            try:
+                raw = self.raw.read(65536)
+            except (OSError, ValueError) as error:
+                raise InvalidQuery(
+                    f"the request body could not be read ({error}); send it whole, "
+                    "with a right Content-Length or chunked encoding"
+                ) from None
             if raw:
                 self._account(raw)
-            try:
-                if self.inflate is None:
-                    data = raw
-                elif raw:
-                    data = self.inflate.decompress(raw)
-                else:
-                    data, self.inflate = self.inflate.flush(), None
-            except zlib.error:
-                raise InvalidQuery(
-                    "the body is not valid compressed data for its Content-Encoding"
-                ) from None
+            data = raw if self.inflate is None else self._inflate(raw)
             self.size += len(data)
             if self.size > self.limit:
                 raise ResponseTooLarge(
@@ -105,6 +101,29 @@ class _Body:
                 self.kept_parts.append(self.kept.compress(data))
             if data or not raw:
                 return data
+
+    def _inflate(self, raw: bytes) -> bytes:
+        """Decompress a piece (the end of the body when empty), refusing a body
+        cut short or followed by anything."""
+        inflate = self.inflate
+        try:
+            if not raw:
+                data = inflate.flush()
+                if not inflate.eof:
+                    raise zlib.error("the compressed body is cut short")
+                self.inflate = None
+                return data
+            if inflate.eof:
+                raise zlib.error("data follows the end of the compressed body")
+            data = inflate.decompress(raw)
+            if inflate.unused_data:
+                raise zlib.error("data follows the end of the compressed body")
+            return data
+        except zlib.error as error:
+            raise InvalidQuery(
+                "the body is not valid compressed data for its Content-Encoding "
+                f"({error}); nothing was stored"
+            ) from None
 
     def kept_body(self) -> bytes:
         """The whole message as read (decompressed), gzip-compressed."""
@@ -131,18 +150,23 @@ def submit_data(segments: list[str]) -> Response:
     answer is then 202, with the counts it will have.
     """
     store = get_store()
-    user = require_user(store, "admin", "provider")
-    addressed = _addressed(segments)
-    pending = not user.is_admin and current_app.config["RELEASE_REQUIRED"]
-    limit = current_app.config.get("MAX_SUBMISSION_BYTES", DEFAULT_MAX_BYTES)
-    declared = request.content_length
-    if declared is not None and declared > limit and not request.content_encoding:
-        raise ResponseTooLarge(
-            f"the submission is larger than {limit:,} bytes, the most this service "
-            "accepts at once; split it into several messages"
-        )
-    encoding = (request.content_encoding or "").lower()
-    body = _Body(request.stream, encoding, limit, keep=pending)
+    try:  # refusals before reading the body answer in the same JSON form
+        user = require_user(store, "admin", "provider")
+        addressed = _addressed(segments)
+        pending = not user.is_admin and current_app.config["RELEASE_REQUIRED"]
+        limit = current_app.config.get("MAX_SUBMISSION_BYTES", DEFAULT_MAX_BYTES)
+        declared = request.content_length
+        if declared is not None and declared > limit and not request.content_encoding:
+            raise ResponseTooLarge(
+                f"the submission is larger than {limit:,} bytes, the most this "
+                "service accepts at once; split it into several messages"
+            )
+        encoding = (request.content_encoding or "").lower()
+        body = _Body(request.stream, encoding, limit, keep=pending)
+    except SdmxError as error:
+        response = _response(None, error.status, error.message)
+        response.headers.update(getattr(error, "headers", None) or {})
+        return response
     result: Result | None = None
     status, message, details = (202 if pending else 200), "", None
     try:

@@ -93,7 +93,7 @@ _CSV_ACTIONS = {
     "": "Information",
 }
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _MISSING = ("", "NaN")
 _URN = re.compile(r"=([^:=]+):([^(:]+)\(([^)]+)\)(?:\.(.+))?$")
 _CSV_REF = re.compile(r"([^:\s]+):([^(:\s]+)(?:\(([^)]*)\))?")
@@ -720,6 +720,12 @@ class _CsvLayout:
     @classmethod
     def read(cls, header: list[str], version: str) -> _CsvLayout:
         columns: dict[str, int] = {}
+        repeated = sorted({c for c in header if c.strip() and header.count(c) > 1})
+        if repeated:
+            raise InvalidData(
+                f"row 1: the header names {', '.join(repeated)} more than once; give "
+                "each component one column"
+            )
         for index, cell in enumerate(header):
             name = re.sub(r"\[.*\]$", "", cell.split(": ", 1)[0].strip())
             columns.setdefault(name, index)
@@ -792,8 +798,8 @@ def _csv_reader(version: str) -> Callable:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         try:
             first = text.readline()
-            rows = csv.reader(
-                itertools.chain([first], text), delimiter=_separator(first)
+            rows = _checked(
+                csv.reader(itertools.chain([first], text), delimiter=_separator(first))
             )
             layout = _CsvLayout.read(next(rows), version)
             numbered = ((n, row) for n, row in enumerate(rows, start=2) if row)
@@ -803,6 +809,17 @@ def _csv_reader(version: str) -> Callable:
             raise InvalidData(f"SDMX-CSV must be UTF-8: {error}") from None
 
     return read
+
+
+def _checked(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    """CSV rows, whose faults (bad UTF-8, malformed quoting, huge cells) are
+    InvalidData wherever the reading has got to."""
+    try:
+        yield from rows
+    except UnicodeDecodeError as error:
+        raise InvalidData(f"SDMX-CSV must be UTF-8: {error}") from None
+    except csv.Error as error:
+        raise InvalidData(f"malformed SDMX-CSV: {error}") from None
 
 
 def _csv_dataset(

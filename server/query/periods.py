@@ -123,3 +123,37 @@ def parse_period_parameter(name: str, text: str) -> tuple[date, date]:
         raise InvalidQuery(
             f"{name}={text!r} is not a valid SDMX time period: {FORMATS_HELP}"
         ) from None
+
+
+_SPELLINGS = [
+    (re.compile(r"([0-9]{4})-A1"), lambda m: m[1]),
+    (re.compile(r"([0-9]{4})-M([0-9]{2})"), lambda m: f"{m[1]}-{m[2]}"),
+    (
+        re.compile(r"([0-9]{4})-D([0-9]{3})"),
+        lambda m: _day_of_year(int(m[1]), int(m[2])),
+    ),
+]
+
+
+def _day_of_year(year: int, day: int) -> str:
+    found = date(year, 1, 1) + timedelta(days=day - 1)
+    if found.year != year or day < 1:
+        raise ValueError(day)
+    return found.isoformat()
+
+
+def canonical_period(text: str) -> str:
+    """One spelling per period: ``2020-A1`` is ``2020``, ``2020-M01`` is
+    ``2020-01``, ``2020-D032`` is ``2020-02-01``; any other period as it is.
+
+    The store keeps this spelling, so that one observation cannot be stored
+    twice under two names.
+    """
+    for pattern, spelled in _SPELLINGS:
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return spelled(match)
+            except ValueError:
+                return text
+    return text

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from server.errors import Conflict, InvalidData, InvalidStructure, NotFound
 from server.model import Artefact, ArtefactRef, DataStructure, Observation
-from server.query.periods import period_span
+from server.query.periods import canonical_period, period_span
 from server.store import schema
 from server.store.engine import create_engine, version_key
 
@@ -138,6 +139,8 @@ class Store:
         if conn is None:
             with self.engine.begin() as conn:
                 return self.put_artefacts(artefacts, conn)
+        for item in artefacts:
+            _check_lengths(item)
         incoming = {a.ref for a in artefacts}
         missing = sorted(
             {r for a in artefacts for r in a.references if r not in incoming}
@@ -254,6 +257,7 @@ class Store:
             ).inserted_primary_key[0]
         else:
             self._check_final(conn, pk, item)
+            self._check_structure_in_use(conn, pk, item)
             conn.execute(sa.update(a).where(a.c.pk == pk).values(**values))
             conn.execute(
                 sa.delete(schema.reference).where(schema.reference.c.source_pk == pk)
@@ -271,6 +275,33 @@ class Store:
                     )
                     for r in item.references
                 ],
+            )
+
+    def _check_structure_in_use(
+        self, conn: Connection, pk: int, item: Artefact
+    ) -> None:
+        """A data structure whose components change while data use it: 409."""
+        if item.ref.type != "datastructure":
+            return
+        a, s = schema.artefact, schema.series
+        stored = json.loads(conn.scalar(sa.select(a.c.model).where(a.c.pk == pk)))
+        if stored == item.model:
+            return
+        wanted = [item.ref.agency, item.ref.id, item.ref.version]
+        flows = [
+            row.pk
+            for row in conn.execute(
+                sa.select(a.c.pk, a.c.model).where(a.c.type == "dataflow")
+            )
+            if json.loads(row.model or "{}").get("structure") == wanted
+        ]
+        used = flows and conn.scalar(
+            sa.select(sa.func.count()).select_from(s).where(s.c.flow_pk.in_(flows))
+        )
+        if used:
+            raise Conflict(
+                f"data structure {item.ref.triple} holds data ({used} series) and its "
+                "components would change; publish the change as a new version"
             )
 
     def _check_final(self, conn: Connection, pk: int, item: Artefact) -> None:
@@ -347,36 +378,47 @@ class Store:
         """Artefacts that the given ones reference directly."""
         return self._neighbours(refs, outgoing=True)
 
-    def parents(self, refs: Iterable[ArtefactRef]) -> set[ArtefactRef]:
+    def parents(
+        self, refs: Iterable[ArtefactRef], conn: Connection | None = None
+    ) -> set[ArtefactRef]:
         """Artefacts that reference the given ones directly."""
-        return self._neighbours(refs, outgoing=False)
+        return self._neighbours(refs, outgoing=False, conn=conn)
 
     def _neighbours(
-        self, refs: Iterable[ArtefactRef], outgoing: bool
+        self,
+        refs: Iterable[ArtefactRef],
+        outgoing: bool,
+        conn: Connection | None = None,
     ) -> set[ArtefactRef]:
-        """One step along the reference rows, from referrer to referenced or back."""
+        """One step along the reference rows, from referrer to referenced or back.
+
+        Within a write, pass its ``conn``: a second connection while the write holds
+        the store lock could wait on the pool behind the writers waiting for it.
+        """
+        if conn is None:
+            with self.engine.connect() as own:
+                return self._neighbours(refs, outgoing, own)
         r, a = schema.reference, schema.artefact
         # Outgoing: match the referrer (artefact) and return what it references.
         matched, returned = (a, r) if outgoing else (r, a)
         found: set[ArtefactRef] = set()
-        with self.engine.connect() as conn:
-            for ref in refs:
-                query = (
-                    sa.select(
-                        returned.c.type,
-                        returned.c.agency,
-                        returned.c.id,
-                        returned.c.version,
-                    )
-                    .select_from(r.join(a, a.c.pk == r.c.source_pk))
-                    .where(
-                        matched.c.type == ref.type,
-                        matched.c.agency == ref.agency,
-                        matched.c.id == ref.id,
-                        matched.c.version == ref.version,
-                    )
+        for ref in refs:
+            query = (
+                sa.select(
+                    returned.c.type,
+                    returned.c.agency,
+                    returned.c.id,
+                    returned.c.version,
                 )
-                found.update(_row_ref(row) for row in conn.execute(query))
+                .select_from(r.join(a, a.c.pk == r.c.source_pk))
+                .where(
+                    matched.c.type == ref.type,
+                    matched.c.agency == ref.agency,
+                    matched.c.id == ref.id,
+                    matched.c.version == ref.version,
+                )
+            )
+            found.update(_row_ref(row) for row in conn.execute(query))
         return found
 
     def data_structure(
@@ -494,7 +536,7 @@ class Store:
             )
             conditions = [o.c.series_pk.in_(matching), o.c.valid_to.is_(None)]
             if obs.period:
-                conditions.append(o.c.period == obs.period)
+                conditions.append(o.c.period == canonical_period(obs.period))
             result = conn.execute(
                 sa.update(o).where(*conditions).values(valid_to=stamp)
             )
@@ -576,6 +618,9 @@ class _ObservationWriter:
         self.merge = False  # keep stored observation attributes not given anew
 
     def write(self, chunk: tuple[Observation, ...]) -> None:
+        chunk = tuple(
+            replace(obs, period=canonical_period(obs.period)) for obs in chunk
+        )
         self._resolve_series({obs.key: obs for obs in chunk})
         rows = []
         for obs in chunk:
@@ -635,6 +680,11 @@ class _ObservationWriter:
     def _resolve_series(self, by_key: dict[tuple[str, ...], Observation]) -> None:
         width = len(self.dsd.dimensions)
         for key in by_key:
+            if len(".".join(key)) > MAX_KEY or any(len(c) > MAX_CODE for c in key):
+                raise InvalidData(
+                    f"series key {'.'.join(key)[:300]}… is longer than the store "
+                    f"keeps ({MAX_CODE} characters a code, {MAX_KEY} a key)"
+                )
             if len(key) != width:
                 raise InvalidData(
                     f"series key {'.'.join(key)} has {len(key)} values; data "
@@ -703,22 +753,53 @@ class _ObservationWriter:
         return found
 
 
+MAX_CODE, MAX_KEY = 200, 1000  # what the series table's columns hold
+
+
 class MissingReferences(Conflict):
     """Artefacts refer to artefacts that exist neither in the store nor beside them."""
 
 
 _TEXTS = ("Name", "Description", "Annotations")
+# What the artefact table's columns hold.
+_LENGTHS = {"agency": 100, "id": 200, "version": 40}
 
 
-def _essence(xml: str) -> bytes:
-    """An artefact without its names, descriptions and annotations, canonical: what
-    a final artefact may not change."""
+def _check_lengths(item: Artefact) -> None:
+    for field_name, most in _LENGTHS.items():
+        value = getattr(item.ref, field_name)
+        if len(value) > most:
+            raise InvalidStructure(
+                f"{item.ref.type} {value[:60]}…: its {field_name} has {len(value)} "
+                f"characters, more than the {most} this service keeps"
+            )
+    long_codes = [c for c in item.model.get("codes", []) if len(c) > MAX_CODE]
+    if long_codes:
+        raise InvalidStructure(
+            f"{item.ref.type} {item.ref.triple}: code {long_codes[0][:60]}… is longer "
+            f"than the {MAX_CODE} characters data keys hold"
+        )
+
+
+def _essence(xml: str) -> tuple:
+    """An artefact without its names, descriptions and annotations, whatever its
+    namespace prefixes and layout: what a final artefact may not change."""
     parser = etree.XMLParser(remove_blank_text=True)
-    root = etree.fromstring(xml.encode("utf-8"), parser)
-    for element in list(root.iter()):
-        if isinstance(element.tag, str) and etree.QName(element).localname in _TEXTS:
-            element.getparent().remove(element)
-    return etree.tostring(root, method="c14n")
+    return _shape(etree.fromstring(xml.encode("utf-8"), parser))
+
+
+def _shape(element: etree._Element) -> tuple:
+    children = tuple(
+        _shape(child)
+        for child in element
+        if isinstance(child.tag, str) and etree.QName(child).localname not in _TEXTS
+    )
+    return (
+        element.tag,
+        tuple(sorted(element.attrib.items())),
+        (element.text or "").strip(),
+        children,
+    )
 
 
 def _attributes_json(obs: Observation) -> str:

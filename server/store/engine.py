@@ -19,10 +19,16 @@ def create_engine(url: str) -> Engine:
     """An engine for ``url`` set up for several server processes at once."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        # Statement parameters stay out of error messages (and so out of logs):
+        # they hold submitted data.
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -136,7 +136,8 @@ def validated(
 
 
 def _where(number: int, obs: Observation) -> str:
-    return f"observation {number} (series {'.'.join(obs.key)}, period {obs.period})"
+    key = ".".join(obs.key)[:300]
+    return f"observation {number} (series {key}, period {obs.period[:80]})"
 
 
 def _check_key(obs, dsd, codes, report: Report, number: int) -> None:
@@ -189,13 +190,18 @@ _FORMS = {
 }
 
 
+MAX_PERIOD = 60  # characters the store keeps of a period
+
+
 def _check_period(obs, frequency: int | None, report: Report, number: int) -> None:
     try:
+        if len(obs.period) > MAX_PERIOD:
+            raise ValueError(obs.period)
         period_span(obs.period)
     except ValueError:
         report.add(
-            f"{_where(number, obs)}: {obs.period!r} is not an SDMX time period (or "
-            f"names a day, week or month that does not exist); {FORMATS_HELP}",
+            f"{_where(number, obs)}: {obs.period[:80]!r} is not an SDMX time period "
+            f"(or names a day, week or month that does not exist); {FORMATS_HELP}",
             number=number,
             obs=obs,
             rule="SDMX time period",

@@ -1,0 +1,231 @@
+"""Faults found by an adversarial review of the write side, each held by a test."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import threading
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.test_maintenance import codelist, send, structure_message
+from tests.test_submission import (
+    HEADER,
+    MEXICO,
+    NSO,
+    message,
+    post,
+    result,
+    server,  # noqa: F401
+    stored,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _dsd_element() -> str:
+    """DSD_MIG_STOCK as its own DataStructures container, from structures/."""
+    tree = etree.parse(str(ROOT / "structures" / "dsd.xml"))
+    (container,) = tree.xpath("//*[local-name()='DataStructures']")
+    return etree.tostring(container, encoding="unicode")
+
+
+STRUCTURES_DSD = _dsd_element()
+
+
+def test_a_gzip_body_cut_short_or_followed_by_junk_stores_nothing(server):  # noqa: F811
+    packed = gzip.compress(message(*MEXICO))
+    for body in (packed[:-11], packed + b"junk"):
+        response = post(
+            server, body, server.tokens["mex"], **{"Content-Encoding": "gzip"}
+        )
+        assert response.status_code == 400
+        assert "compressed" in result(response)["statusMessage"]["texts"]["en"]
+    assert stored(server) == {}
+
+
+def test_twenty_parallel_submissions_all_land_exactly(server):  # noqa: F811
+    token = server.tokens["mex"]
+    answers: list[int] = []
+
+    def submit(year: int) -> None:
+        row = MEXICO[0].replace(",2020,", f",{year},")
+        answers.append(post(server, message(row), token).status_code)
+
+    threads = [threading.Thread(target=submit, args=(1990 + n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert answers == [200] * 20
+    assert len(stored(server)) == 20
+
+
+def test_an_overlong_period_is_422_and_its_text_is_not_logged(server, caplog):  # noqa: F811
+    caplog.set_level(logging.DEBUG)
+    period = "2020/P" + "0" * 70 + "1Y"
+    response = post(
+        server,
+        message(MEXICO[0].replace(",2020,", f",{period},")),
+        server.tokens["mex"],
+    )
+    assert response.status_code == 422
+    assert "is not an SDMX time period" in response.data.decode()
+    assert "0" * 70 not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            message(*MEXICO) + b"\xe9\xff\n", id="bad UTF-8 after the first rows"
+        ),
+        pytest.param(
+            message(MEXICO[0]) + f'{NSO},I,"{"x" * 140_000}"\n'.encode(),
+            id="huge quoted cell",
+        ),
+        pytest.param(
+            (HEADER + ",REF_AREA\n" + MEXICO[0] + ",484\n").encode(),
+            id="a column twice",
+        ),
+        pytest.param(
+            message(MEXICO[0].replace(",1197624,", ",١٢٣,")), id="non-ASCII digits"
+        ),
+    ],
+)
+def test_malformed_csv_is_422_not_500(server, body):  # noqa: F811
+    response = post(server, body, server.tokens["mex"])
+    assert response.status_code == 422, response.data[:300]
+    assert stored(server) == {}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("1980", "1980-A1"), ("1981-01", "1981-M01")]
+)
+def test_one_period_under_two_spellings_is_one_observation(server, first, second):  # noqa: F811
+    rows = [
+        MEXICO[0]
+        .replace(",2020,", f",{p},")
+        .replace(",A,MIG", f",{'A' if '-' not in first else 'M'},MIG")
+        for p in (first, second)
+    ]
+    response = post(server, message(*rows), server.tokens["mex"])
+    assert response.status_code == 422
+    assert "two observations for period" in response.data.decode()
+    # Sent apart, the second replaces the first, stored under one spelling.
+    assert post(server, message(rows[0]), server.tokens["mex"]).status_code == 200
+    assert post(server, message(rows[1]), server.tokens["mex"]).status_code == 200
+    assert [k[2] for k in stored(server)] == [first]
+
+
+def test_a_delete_with_a_bad_period_is_422(server):  # noqa: F811
+    response = post(
+        server,
+        message(f"{NSO},D,A,MIG_STOCK,484,F,_T,_T,_T,notaperiod,,,,,"),
+        server.tokens["mex"],
+    )
+    assert response.status_code == 422
+    assert "not an SDMX time period" in response.data.decode()
+
+
+def test_history_leaves_out_what_one_message_wrote_and_undid(server):  # noqa: F811
+    token = server.tokens["mex"]
+    undone = f"{NSO},D,A,MIG_STOCK,484,F,_T,_T,_T,2020,,,,,"
+    assert post(server, message(MEXICO[1], undone, MEXICO[0]), token).status_code == 200
+    body = (
+        server.test_client()
+        .get(
+            "/rest/data/UNDESA,DF_MIG_NSO,1.0/all?includeHistory=true",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        .data.decode()
+    )
+    assert body.count("<mes:DataSet") == 1
+    assert 'SEX" value="F"' not in body
+
+
+def test_an_admin_writes_only_under_an_agreement(server):  # noqa: F811
+    # Without a named provider an admin writes as DESA_PD, which has no agreement
+    # for DF_MIG_NSO.
+    response = post(server, message(*MEXICO), server.tokens["admin"])
+    assert response.status_code == 403
+    assert "UNDESA:DESA_PD has no provision agreement" in response.data.decode()
+    assert stored(server) == {}
+
+
+def test_refusals_before_reading_answer_in_json(server):  # noqa: F811
+    for token, headers, status in (
+        (None, {}, 401),
+        (server.tokens["reader"], {}, 403),
+        (server.tokens["mex"], {"Content-Encoding": "br"}, 400),
+    ):
+        response = post(server, message(*MEXICO), token, **headers)
+        assert response.status_code == status
+        assert response.content_type == "application/json"
+        assert result(response)["code"] == status
+
+
+def test_a_class_less_reference_to_a_missing_codelist_is_409(server):  # noqa: F811
+    dsd = STRUCTURES_DSD.replace('id="DSD_MIG_STOCK"', 'id="DSD_TEST"').replace(
+        '<Ref agencyID="UNDESA" id="CL_SEX" version="1.0" package="codelist" '
+        'class="Codelist"/>',
+        '<Ref agencyID="UNDESA" id="CL_NOPE" version="1.0"/>',
+    )
+    assert "CL_NOPE" in dsd
+    response = send(server, "POST", "", structure_message(dsd), server.tokens["admin"])
+    assert response.status_code == 409
+    assert "CL_NOPE" in response.data.decode()
+
+
+def test_changing_a_structure_that_holds_data_is_409(server):  # noqa: F811
+    assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 200
+    # DSD_MIG_STOCK 1.0 stays final; made non-final and shorn of an attribute, it
+    # would still change components that stored series use.
+    changed = STRUCTURES_DSD.replace('isFinal="true"', 'isFinal="false"', 1)
+    first = changed.index("<str:Attribute ")
+    changed = changed[:first] + changed[changed.index("</str:Attribute>", first) + 16 :]
+    response = send(
+        server, "POST", "", structure_message(changed), server.tokens["admin"]
+    )
+    assert response.status_code == 409
+    assert len(stored(server)) == 3
+
+
+def test_structure_messages_with_entities_or_overlong_ids_are_422(server):  # noqa: F811
+    entity = structure_message(codelist("1.0", {"A": "&nm;"})).replace(
+        b'<?xml version="1.0" encoding="UTF-8"?>',
+        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY nm "x">]>',
+    )
+    assert send(server, "POST", "", entity, server.tokens["admin"]).status_code == 422
+    long_version = structure_message(codelist("1." + "0" * 60, {"A": "Alpha"}))
+    assert (
+        send(server, "POST", "", long_version, server.tokens["admin"]).status_code
+        == 422
+    )
+
+
+def test_a_final_codelist_resent_with_other_prefixes_is_unchanged(server):  # noqa: F811
+    body = structure_message(codelist("1.0", {"A": "Alpha"}))
+    assert send(server, "POST", "", body, server.tokens["admin"]).status_code == 201
+    renamed = body.replace(b"str:", b"s:").replace(b"xmlns:str=", b"xmlns:s=")
+    assert send(server, "POST", "", renamed, server.tokens["admin"]).status_code == 200
+
+
+def test_a_deletion_answers_204_without_a_content_type(server):  # noqa: F811
+    body = structure_message(codelist("1.0", {"A": "Alpha"}))
+    assert send(server, "POST", "", body, server.tokens["admin"]).status_code == 201
+    gone = send(
+        server, "DELETE", "/codelist/UNDESA/CL_TEST/1.0", token=server.tokens["admin"]
+    )
+    assert gone.status_code == 204
+    assert "Content-Type" not in gone.headers
+
+
+def test_no_last_modified_within_the_second_of_a_change(server):  # noqa: F811
+    assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 200
+    response = server.test_client().get("/rest/dataflow/UNDESA/DF_MIG_NSO")
+    assert response.status_code == 200
+    assert "Last-Modified" not in response.headers
+    assert "ETag" in response.headers
