@@ -83,18 +83,27 @@ def add_user(conn: sa.Connection, name: str, role: str, provider: str | None) ->
     if (role == "provider") != (provider is not None):
         raise ValueError("a provider user needs --provider, and only a provider user")
     u = schema.user
-    if conn.scalar(sa.select(u.c.pk).where(u.c.name == name)) is not None:
-        raise ValueError(f"user {name!r} exists already; revoke it or pick a name")
-    token = secrets.token_urlsafe(32)
-    conn.execute(
-        sa.insert(u).values(
-            name=name,
-            role=role,
-            provider=provider,
-            token_hash=token_hash(token),
-            created=now(),
+    existing = conn.execute(
+        sa.select(u.c.pk, u.c.revoked).where(u.c.name == name)
+    ).first()
+    if existing is not None and existing.revoked is None:
+        raise ValueError(
+            f"user {name!r} exists already; revoke it first (a new token then "
+            "replaces the old one) or pick another name"
         )
+    token = secrets.token_urlsafe(32)
+    values = dict(
+        name=name,
+        role=role,
+        provider=provider,
+        token_hash=token_hash(token),
+        created=now(),
+        revoked=None,
     )
+    if existing is None:
+        conn.execute(sa.insert(u).values(**values))
+    else:  # a revoked user gets a new token (and role)
+        conn.execute(sa.update(u).where(u.c.pk == existing.pk).values(**values))
     return token
 
 
@@ -201,7 +210,8 @@ def current_user(store) -> User | None:
         _failures().add(client)
         raise Unauthorized(
             "the token is not valid (unknown, revoked or malformed); send "
-            "'Authorization: Bearer TOKEN' with a token from 'flask users add'"
+            "'Authorization: Bearer TOKEN' with a token from "
+            "'flask --app wsgi users add'"
         )
     g.user = User(row.name, row.role, row.provider)
     return g.user

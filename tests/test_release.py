@@ -60,7 +60,7 @@ def test_a_faulty_office_submission_is_refused_at_once(office):
         .get("/rest/v2/submissions", headers=admin(office))
         .json["submissions"]
     )
-    assert [(s["state"], s["status"]) for s in submissions] == [("applied", 422)]
+    assert [(s["state"], s["status"]) for s in submissions] == [("refused", 422)]
 
 
 def test_an_admin_releases_it_now_and_updated_after_follows_the_release(office):
@@ -117,3 +117,27 @@ def test_a_release_set_for_later_happens_then(office):
     ]
     assert row["state"] == "released"
     assert row["released"] >= later.replace("Z", "")
+
+
+def test_an_office_withdraws_and_an_admin_rejects_waiting_submissions(office):
+    first, second = (
+        post(office, message(row), office.tokens["mex"]).json["meta"]["submission"]
+        for row in MEXICO[:2]
+    )
+    client = office.test_client()
+    mex = {"Authorization": f"Bearer {office.tokens['mex']}"}
+    deu = {"Authorization": f"Bearer {office.tokens['deu']}"}
+    assert (
+        client.delete(f"/rest/v2/submissions/{first}", headers=deu).status_code == 404
+    )
+    withdrawn = client.delete(f"/rest/v2/submissions/{first}", headers=mex)
+    assert withdrawn.json == {"submission": first, "state": "withdrawn"}
+    rejected = client.delete(f"/rest/v2/submissions/{second}", headers=admin(office))
+    assert rejected.json["state"] == "rejected"
+    late = client.post(f"/rest/v2/submissions/{first}/release", headers=admin(office))
+    assert late.status_code == 409
+    assert stored(office) == {}
+    listed = client.get("/rest/v2/submissions", headers=mex)
+    assert listed.headers["Cache-Control"] == "private"
+    states = {s["submission"]: s["state"] for s in listed.json["submissions"]}
+    assert states == {first: "withdrawn", second: "rejected"}

@@ -229,3 +229,44 @@ def test_no_last_modified_within_the_second_of_a_change(server):  # noqa: F811
     assert response.status_code == 200
     assert "Last-Modified" not in response.headers
     assert "ETag" in response.headers
+
+
+def test_a_refused_submission_is_recorded_as_refused(server):  # noqa: F811
+    post(server, message(MEXICO[0].replace(",484,", ",840,")), server.tokens["mex"])
+    listed = (
+        server.test_client()
+        .get(
+            "/rest/v2/submissions",
+            headers={"Authorization": f"Bearer {server.tokens['mex']}"},
+        )
+        .json["submissions"]
+    )
+    assert [(s["state"], s["status"]) for s in listed] == [("refused", 403)]
+
+
+def test_a_compressed_body_without_its_header_says_what_to_send(server):  # noqa: F811
+    response = post(server, gzip.compress(message(*MEXICO)), server.tokens["mex"])
+    assert response.status_code == 422
+    assert "Content-Encoding: gzip" in response.data.decode()
+
+
+def test_a_series_attribute_with_two_values_in_a_message_is_422(server):  # noqa: F811
+    other_unit = MEXICO[0].replace(",2020,", ",2015,").replace(",PS,0,", ",PT,0,")
+    response = post(server, message(MEXICO[0], other_unit), server.tokens["mex"])
+    assert response.status_code == 422
+    (error,) = result(response)["errors"]
+    assert (error["component"], error["rule"]) == (
+        "UNIT_MEASURE",
+        "one value per series attribute",
+    )
+    assert stored(server) == {}
+
+
+def test_a_revoked_user_gets_a_new_token_under_the_same_name(server):  # noqa: F811
+    from server import auth
+
+    with server.extensions["store"].engine.begin() as conn:
+        assert auth.revoke_user(conn, "mex")
+        fresh = auth.add_user(conn, "mex", "provider", "UNDESA:NSO_MEX")
+    assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 401
+    assert post(server, message(*MEXICO), fresh).status_code == 200

@@ -405,8 +405,41 @@ def _write_paths() -> dict:
                 _SUBMISSION_ANSWERS,
             )
         },
+        "/rest/v2/data/{context}/{agencyID}/{resourceID}/{version}": {
+            "post": _write(
+                "Submit data reported against this dataflow (context dataflow)",
+                [
+                    _path_parameter("context", "dataflow", ["dataflow"]),
+                    _path_parameter("agencyID", "Maintenance agency"),
+                    _path_parameter("resourceID", "Dataflow id"),
+                    _path_parameter("version", "Dataflow version"),
+                ],
+                _SUBMISSION_ANSWERS,
+            )
+        },
         "/rest/v2/structure": {
             "post": _write("Create or replace artefacts", [], _MAINTENANCE_ANSWERS)
+        },
+        "/rest/v2/structure/{artefactType}": {
+            "post": _write(
+                "Create or replace artefacts of one type",
+                [_path_parameter("artefactType", "REST 2.x artefact type")],
+                _MAINTENANCE_ANSWERS,
+            )
+        },
+        "/rest/v2/submissions/{submission}": {
+            "delete": _write(
+                "Withdraw (its office) or reject (an admin) a waiting submission",
+                number,
+                {"200": "Withdrawn or rejected", "409": "Not waiting"},
+            )
+        },
+        "/rest/v2/submissions/{submission}/data": {
+            "get": _write(
+                "The message of a waiting submission (its office, admins)",
+                number,
+                {"200": "The message as submitted", "404": "None of yours"},
+            )
         },
         "/rest/v2/structure/{artefactType}/{agencyID}/{resourceID}/{version}": {
             "put": _write("Create or replace one artefact", one, _MAINTENANCE_ANSWERS),
@@ -426,7 +459,10 @@ def _write_paths() -> dict:
         "/rest/v2/submissions/{submission}/release": {
             "post": _write(
                 "Release a submission now, or at ?at=INSTANT (admins)",
-                number,
+                [
+                    *number,
+                    _query("at", "When to release it (ISO 8601, UTC if no zone)"),
+                ],
                 {"200": "Released", "202": "Set for later", "409": "Not waiting"},
             )
         },

@@ -20,7 +20,7 @@ import re
 import time
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from server.auth import Forbidden, User, require_user
 from server.errors import Conflict, NotFound, SdmxError
@@ -58,10 +58,32 @@ def release(pk: int) -> Response:
     return _json(outcome, outcome["status"])
 
 
+def withdraw(pk: int) -> Response:
+    """Answer ``DELETE /rest/v2/submissions/{pk}``: its office withdraws, or an
+    admin rejects, a submission awaiting release; nothing of it is applied."""
+    store = get_store()
+    user = require_user(store, "admin", "provider")
+    row = _pending(store, pk)
+    if not user.is_admin and row.provider != user.provider:
+        raise NotFound(f"no submission {pk} of yours")
+    state = "rejected" if user.is_admin else "withdrawn"
+    s = schema.submission
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            sa.update(s)
+            .where(s.c.pk == pk, s.c.state == "pending")
+            .values(state=state, body=None, released_by=user.name)
+        ).rowcount
+    if not done:
+        raise Conflict(f"submission {pk} is no longer awaiting release")
+    return _json({"submission": pk, "state": state}, 200)
+
+
 def preview(pk: int) -> Response:
     """Answer ``GET /rest/v2/submissions/{pk}/data``: the message as submitted."""
     store = get_store()
     user = require_user(store, "admin", "provider")
+    g.private = True
     s = schema.submission
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(s).where(s.c.pk == pk)).first()
@@ -166,4 +188,4 @@ def _json(body: dict, status: int) -> Response:
     )
 
 
-__all__ = ["Forbidden", "init_app", "preview", "release", "release_now"]
+__all__ = ["Forbidden", "init_app", "preview", "release", "release_now", "withdraw"]

@@ -111,6 +111,14 @@ def release_submission(pk: int) -> Response:
     return release(pk)
 
 
+@blueprint.route("/submissions/<int:pk>", methods=["DELETE"])
+def withdraw_submission(pk: int) -> Response:
+    """Withdraw (its office) or reject (an admin) a submission awaiting release."""
+    from server.api.release import withdraw
+
+    return withdraw(pk)
+
+
 @blueprint.route("/submissions/<int:pk>/data", methods=["GET"])
 def submission_data(pk: int) -> Response:
     """The message of a submission awaiting release (its provider, admins)."""

@@ -18,7 +18,7 @@ import zlib
 from typing import IO, Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from server.api.rest2_common import sender
 from server.auth import Forbidden, User, current_user, require_user
@@ -233,7 +233,13 @@ def _record(
                 replaced=result.total(REPLACE) if result else 0,
                 deleted=result.total(DELETE) if result else 0,
                 message=message[:4000],
-                state="pending" if kept is not None else "applied",
+                state=(
+                    "pending"
+                    if kept is not None
+                    else "applied"
+                    if status == 200
+                    else "refused"
+                ),
                 body=kept,
                 content_type=request.content_type,
                 addressed=addressed.triple if addressed else None,
@@ -317,6 +323,7 @@ def list_submissions() -> Response:
     """``GET /rest/v2/submissions``: the audit trail; providers see their own."""
     store = get_store()
     user = require_user(store)
+    g.private = True  # per user: never kept by a shared cache
     if user.role == "reader":
         raise Forbidden("readers see no submissions; providers see their own")
     s = schema.submission

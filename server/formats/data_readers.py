@@ -225,6 +225,11 @@ def _binary(source: str | os.PathLike | IO[bytes]) -> Iterator[io.BufferedReader
 def _detect(head: bytes) -> str:
     """The format of a message from its first bytes (see :func:`message_format`)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"\x1f\x8b"):
+        raise InvalidData(
+            "the message is gzip-compressed: send it with the header "
+            "'Content-Encoding: gzip', or uncompressed"
+        )
     if text.startswith(b"<"):
         return _xml_format(head)
     first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip()

@@ -102,7 +102,7 @@ def validated(
         a.id for a in dsd.attributes if a.mandatory and a.attachment == "Observation"
     ]
     stored = stored_series_attributes or (lambda key: {})
-    checked: set[tuple[str, ...]] = set()
+    checked: dict[tuple[str, ...], dict[str, str]] = {}  # key -> series attributes
     faulty: set[tuple[str, ...]] = set()
     for number, obs in enumerate(observations, start=1):
         before = report.total
@@ -116,8 +116,10 @@ def validated(
                 value=obs.value,
             )
         _check_period(obs, frequency, report, number)
-        if obs.key not in checked:
-            checked.add(obs.key)
+        if obs.key in checked:
+            _check_same_series_attributes(obs, checked[obs.key], report, number)
+        else:
+            checked[obs.key] = obs.series_attributes
             _check_key(obs, dsd, codes, report, number)
             _check_allowed(obs, dsd, allowed, report, number)
             present = {**stored(obs.key), **obs.series_attributes}
@@ -157,6 +159,24 @@ def _check_code(component, value, codes, report: Report, number: int, obs) -> No
             component=component,
             value=value,
         )
+
+
+def _check_same_series_attributes(
+    obs: Observation, first: dict[str, str], report: Report, number: int
+) -> None:
+    """A series attribute has one value in a message, whichever row gives it."""
+    for attribute, value in obs.series_attributes.items():
+        if attribute in first and first[attribute] != value:
+            report.add(
+                f"{_where(number, obs)}: series attribute {attribute} is "
+                f"{value!r} here but {first[attribute]!r} earlier in the series; "
+                "give it one value",
+                number=number,
+                obs=obs,
+                rule="one value per series attribute",
+                component=attribute,
+                value=value,
+            )
 
 
 def _check_allowed(obs, dsd, allowed, report: Report, number: int) -> None:
