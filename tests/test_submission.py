@@ -402,6 +402,7 @@ def test_an_office_deletes_only_its_own_data(server):
     response = post(server, message(delete_all), server.tokens["mex"])
     assert response.status_code == 200
     assert result(response)["counts"]["deleted"] == 0
+    assert result(response)["statusMessage"]["status"] == "Warning"  # no success
     assert len(stored(server)) == 2  # Germany's, as the admin stored them
 
 

@@ -285,7 +285,12 @@ def _response(
                 ],
             }
         )
-    if status == 200:
+    changed = result is not None and any(a.count for a in result.applied)
+    if status == 200 and not changed:
+        summary = _status(
+            "Warning", "Nothing was changed: no observation matched or was given"
+        )
+    elif status == 200:
         summary = _status(
             "Success", "All changes have been completed in one transaction"
         )
