@@ -11,7 +11,13 @@ from lxml import etree
 
 from server.formats.dsd_schema import validating_schema
 from server.formats.dsd_schema30 import validating_schema as validating_schema_30
-from tests.helpers import NS, SCHEMAS, assert_valid_sdmx_ml, csv_rows
+from tests.helpers import (
+    NS,
+    SCHEMAS,
+    assert_valid_json,
+    assert_valid_sdmx_ml,
+    csv_rows,
+)
 from tests.test_submission import MEXICO, NSO, message, post, server  # noqa: F401
 
 GENERIC = "application/vnd.sdmx.genericdata+xml;version=2.1"
@@ -138,10 +144,31 @@ def test_history_in_structure_specific_sdmx_ml_21_and_30_is_valid(revised):
     assert actions == ["Replace", "Delete", "Replace"]
 
 
-def test_include_history_in_a_format_without_data_sets_is_501(revised):
+def test_include_history_in_a_format_without_validity_dates_is_501(revised):
     app, *_ = revised
-    response = get(
-        app, f"{V1}?includeHistory=true", "application/vnd.sdmx.data+json;version=1.0.0"
-    )
+    response = get(app, f"{V1}?includeHistory=true", CSV20)
     assert response.status_code == 501
     assert b"includeHistory is served" in response.data
+
+
+@pytest.mark.parametrize(
+    ("accept", "version"),
+    [
+        ("application/vnd.sdmx.data+json;version=1.0.0", "1.0"),
+        ("application/vnd.sdmx.data+json;version=2.0.0", "2.0.0"),
+    ],
+)
+def test_history_and_changes_in_sdmx_json_are_valid_data_sets(revised, accept, version):
+    app, _, between, _ = revised
+    history = assert_valid_json(
+        get(app, f"{V2}?includeHistory=true", accept).data, "data", version
+    )["data"]
+    sets = history["dataSets"]
+    assert [d["action"] for d in sets] == ["Replace", "Delete", "Replace"]
+    assert sets[1]["validTo"] == sets[2]["validFrom"]
+    if version == "2.0.0":
+        assert history["structures"][0]["dataSets"] == [0, 1, 2]
+    changes = assert_valid_json(
+        get(app, f"{V2}?updatedAfter={between}", accept).data, "data", version
+    )["data"]
+    assert [d["action"] for d in changes["dataSets"]] == ["Replace", "Delete"]

@@ -104,6 +104,7 @@ def cross_query(
 # Writers of several data sets with actions and validity dates (includeHistory),
 # and those that can at least say what was deleted (updatedAfter).
 HISTORY_WRITERS = {"generic21", "generic21ts", "specific21", "specific21ts", "ml30"}
+HISTORY_WRITERS |= {"json10", "json20"}  # dataSets with action, validFrom, validTo
 DELETION_WRITERS = HISTORY_WRITERS | {"csv20"}
 
 
@@ -127,8 +128,8 @@ def history_parts(
         if media.writer not in HISTORY_WRITERS or not time_series:
             raise NotImplementedFeature(
                 "includeHistory is served as time series in SDMX-ML 2.1 (generic or "
-                "structure-specific) and SDMX-ML 3.0, one data set per dissemination "
-                f"with its validity dates; not in {media.content_type}"
+                "structure-specific), SDMX-ML 3.0 and SDMX-JSON, one data set per "
+                f"dissemination with its validity dates; not in {media.content_type}"
                 + ("" if time_series else " with another dimensionAtObservation")
             )
         return history(store.observation_versions(flow.pk, query), query.updated_after)

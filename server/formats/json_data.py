@@ -49,6 +49,7 @@ from server.formats.data_parts import (
 )
 from server.formats.data_writers import ALL_DIMENSIONS, DataMessage
 from server.formats.xmlutil import message_id, prepared
+from server.history import DataPart
 from server.model import Component
 from server.query.periods import period_span
 
@@ -70,6 +71,7 @@ def write_json10(
     names: Names | None = None,
     action: str = "Information",
     dimension_at_observation: str | None = None,
+    parts: list[DataPart] | None = None,
 ) -> Iterator[str]:
     """SDMX-JSON 1.0 data message, time series, structure in ``data.structure``.
 
@@ -80,6 +82,8 @@ def write_json10(
         action: The data set action: Information, Append, Replace or Delete.
         dimension_at_observation: ``AllDimensions`` for flat observations keyed
             by every dimension; time series otherwise.
+        parts: Several data sets (actions, validity), as history answers have
+            them; ``rows`` is then not read.
 
     Yields:
         The message in chunks of text.
@@ -88,7 +92,7 @@ def write_json10(
         ValueError: For an action the standard does not define.
     """
     flat = dimension_at_observation == ALL_DIMENSIONS
-    return _Json10(message, names, action, flat).chunks(rows)
+    return _Json10(message, names, action, flat).chunks(rows, parts)
 
 
 def write_json20(
@@ -98,6 +102,7 @@ def write_json20(
     names: Names | None = None,
     action: str = "Information",
     dimension_at_observation: str | None = None,
+    parts: list[DataPart] | None = None,
 ) -> Iterator[str]:
     """SDMX-JSON 2.0.0 data message, time series, structure in ``data.structures``.
 
@@ -108,6 +113,8 @@ def write_json20(
         action: The data set action: Information, Append, Replace or Delete.
         dimension_at_observation: ``AllDimensions`` for flat observations keyed
             by every dimension; time series otherwise.
+        parts: Several data sets (actions, validity), as history answers have
+            them; ``rows`` is then not read.
 
     Yields:
         The message in chunks of text.
@@ -116,7 +123,7 @@ def write_json20(
         ValueError: For an action the standard does not define.
     """
     flat = dimension_at_observation == ALL_DIMENSIONS
-    return _Json20(message, names, action, flat).chunks(rows)
+    return _Json20(message, names, action, flat).chunks(rows, parts)
 
 
 def _dumps(value: Any) -> str:
@@ -152,19 +159,32 @@ class _JsonData:
         self.values = {a.id: _Distinct() for a in self.dsd.attributes}
         self.data_set_values: list[int | None] | None = None
 
-    def chunks(self, rows: Iterable) -> Iterator[str]:
-        """The message: meta, the data set as the rows come, then the structure."""
-        data_set = {**self._data_set_head(), "action": self.action}
+    def chunks(
+        self, rows: Iterable, parts: list[DataPart] | None = None
+    ) -> Iterator[str]:
+        """The message: meta, each data set as its rows come, then the structure."""
+        parts = parts if parts is not None else [DataPart(None, rows)]
+        self.data_set_count = len(parts)
+        yield f'{{"meta":{_dumps(self._meta())},"data":{{"dataSets":['
+        for index, part in enumerate(parts):
+            if index:
+                yield ","
+            yield from self._data_set(part)  # streamed, never joined whole
+        yield f"],{self._structure_member(self._structure())}}}}}"
+
+    def _data_set(self, part: DataPart) -> Iterator[str]:
+        data_set = {**self._data_set_head(), "action": part.action or self.action}
+        if part.valid_from:
+            data_set["validFrom"] = part.valid_from
+        if part.valid_to:
+            data_set["validTo"] = part.valid_to
         data_set["links"] = [{"urn": urn(self.message.flow), "rel": "dataflow"}]
         # The data set object is left open for its series (or observations).
         member = "observations" if self.flat else "series"
-        yield (
-            f'{{"meta":{_dumps(self._meta())},"data":{{"dataSets":['
-            f'{_dumps(data_set)[:-1]},"{member}":{{'
-        )
+        yield f'{_dumps(data_set)[:-1]},"{member}":{{'
         buffer: list[str] = []
         written = 0  # members yielded so far
-        for series in group_series(rows):
+        for series in group_series(part.rows):
             if self.flat:
                 buffer.extend(self._observation_members(series))
             else:
@@ -174,10 +194,7 @@ class _JsonData:
                 written += len(buffer)
                 buffer = []
         rest = ("," if written and buffer else "") + ",".join(buffer)
-        yield (
-            f"{rest}}}{self._data_set_attributes()}}}],"
-            f"{self._structure_member(self._structure())}}}}}"
-        )
+        yield f"{rest}}}{self._data_set_attributes()}}}"
 
     def _meta(self) -> dict:
         return {
@@ -426,5 +443,5 @@ class _Json20(_JsonData):
     def _structure_member(self, structure: dict) -> str:
         measure = self._named(self.dsd.measure)
         structure = {**structure, "measures": {"observation": [measure]}}
-        structure["dataSets"] = [0]
+        structure["dataSets"] = list(range(self.data_set_count))
         return f'"structures":[{_dumps(structure)}]'
