@@ -34,12 +34,26 @@ def sdmx_app(empty_app):
 def test_a_final_artefact_cannot_be_redefined_by_a_load(sdmx_app, tmp_path):
     text = (STRUCTURES / "codelists.xml").read_text(encoding="utf-8")
     changed = tmp_path / "changed.xml"
-    changed.write_text(text.replace(">Female<", ">Women<"), encoding="utf-8")
+    # A code id changes: refused. (Names may change: see the next test.)
+    sex_f = 'CL_SEX(1.0).F" id="F"'
+    assert sex_f in text
+    changed.write_text(
+        text.replace(sex_f, 'CL_SEX(1.0).FEM" id="FEM"'), encoding="utf-8"
+    )
     result = _load(sdmx_app, changed)
     assert result.exit_code == 1
-    assert "is final and cannot be changed" in result.output
+    assert "is final" in result.output and "new version" in result.output
     body = sdmx_app.test_client().get("/rest/codelist/UNDESA/CL_SEX").data
-    assert b">Female<" in body
+    assert b'id="F"' in body and b'id="FEM"' not in body
+
+
+def test_a_final_artefact_takes_new_names_by_a_load(sdmx_app, tmp_path):
+    text = (STRUCTURES / "codelists.xml").read_text(encoding="utf-8")
+    renamed = tmp_path / "renamed.xml"
+    renamed.write_text(text.replace(">Female<", ">Women<"), encoding="utf-8")
+    assert _load(sdmx_app, renamed).exit_code == 0
+    body = sdmx_app.test_client().get("/rest/codelist/UNDESA/CL_SEX").data
+    assert b">Women<" in body
 
 
 def test_a_schema_invalid_structure_message_is_refused(sdmx_app, tmp_path):

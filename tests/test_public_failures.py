@@ -8,7 +8,7 @@ import io
 import pytest
 from lxml import etree
 
-from server import create_app
+from server import auth, create_app
 from tests.helpers import NS, assert_valid_sdmx_ml
 
 STRUCTURES = ("agencies", "codelists", "areas", "concepts", "dsd", "dataflows")
@@ -58,6 +58,11 @@ def loaded(request, database_url_factory, tmp_path_factory):
         args=["load", "--provider", "UNDESA:NSO_DEU", str(path)]
     )
     assert result.exit_code == 0, result.output
+    with app.extensions["store"].engine.begin() as conn:
+        # DF_MIG_NSO is restricted: its data are read with a registered user's token.
+        app.reader = {
+            "Authorization": f"Bearer {auth.add_user(conn, 'r', 'reader', None)}"
+        }
     yield app
     app.extensions["store"].dispose()
 
@@ -88,7 +93,7 @@ def _expected() -> str:
 )
 def test_tricky_text_survives_xml(loaded, accept):
     response = loaded.test_client().get(
-        f"/rest/data/DF_MIG_NSO/{KEY}", headers={"Accept": accept}
+        f"/rest/data/DF_MIG_NSO/{KEY}", headers={"Accept": accept, **loaded.reader}
     )
     root = etree.fromstring(response.data)
     found = [
@@ -101,7 +106,10 @@ def test_tricky_text_survives_xml(loaded, accept):
 def test_tricky_text_survives_json(loaded, version):
     response = loaded.test_client().get(
         f"/rest/data/DF_MIG_NSO/{KEY}",
-        headers={"Accept": f"application/vnd.sdmx.data+json;version={version}"},
+        headers={
+            "Accept": f"application/vnd.sdmx.data+json;version={version}",
+            **loaded.reader,
+        },
     )
     assert _expected() in set(_strings(response.json))
 
@@ -110,7 +118,10 @@ def test_tricky_text_survives_json(loaded, version):
 def test_tricky_text_survives_csv(loaded, version):
     response = loaded.test_client().get(
         f"/rest/data/DF_MIG_NSO/{KEY}",
-        headers={"Accept": f"application/vnd.sdmx.data+csv;version={version}"},
+        headers={
+            "Accept": f"application/vnd.sdmx.data+csv;version={version}",
+            **loaded.reader,
+        },
     )
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
     assert [row["COMMENT_TS"] for row in rows] == [_expected()]

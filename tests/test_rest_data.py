@@ -199,9 +199,15 @@ def test_bad_flow_ref_and_key_syntax_are_400(client):
     )
 
 
-def test_include_history_is_501(client):
+def test_include_history_of_the_bundle_is_one_dissemination(client):
     response = client.get(f"/rest/data/DF_IMS2020_SEX/{USA}?includeHistory=true")
-    assert_sdmx_error(response, 501, 501, "includeHistory")
+    assert response.status_code == 200
+    root = assert_valid_sdmx_ml(response.data)
+    (data_set,) = root.findall("{*}DataSet")
+    assert data_set.get("action") == "Replace"
+    assert data_set.get("validFromDate")
+    plain = generic_observations(client.get(f"/rest/data/DF_IMS2020_SEX/{USA}").data)
+    assert generic_observations(response.data) == plain
 
 
 USA_BY_SEX = "A.MIG_STOCK.840.._T._T._T"
