@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 from flask import Response, current_app, request
-from lxml import etree
 
 from server.api.reference_partial import cut_references
 from server.errors import InvalidQuery, NotFound, NotImplementedFeature
@@ -17,11 +16,11 @@ from server.formats.dsd_schema import ALL_DIMENSIONS, dsd_schema
 from server.formats.dsd_schema30 import dataflow_schema
 from server.formats.json_schema_data import json_data_schema
 from server.formats.media import negotiate
-from server.formats.ns import COM
 from server.formats.registry import STRUCTURE_WRITERS
 from server.model import ArtefactRef, DataStructure
 from server.query.queries import AGENCY_RE, ID_RE, LATEST, VERSION_RE
 from server.store_ext import get_store
+from server.submission import allowed_values
 
 CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 METADATA_CONTEXTS = ("metadatastructure", "metadataflow", "metadataprovisionagreement")
@@ -133,27 +132,8 @@ def _allowed_codes(store, dsd: DataStructure, flow) -> dict[str, list[str]]:
     """Codes of each coded component, narrowed by the dataflow's constraints."""
     codes = {k: set(v) for k, v in store.code_sets(dsd).items()}
     if flow is not None:
-        for component, allowed in _constraint_values(store, flow).items():
+        flow_ref = ArtefactRef(flow.type, flow.agency, flow.id, flow.version)
+        for component, allowed in allowed_values(store, flow_ref).items():
             if component in codes:
                 codes[component] &= allowed
     return {k: sorted(v) for k, v in codes.items() if v}
-
-
-def _constraint_values(store, flow) -> dict[str, set[str]]:
-    ref = ArtefactRef(flow.type, flow.agency, flow.id, flow.version)
-    constraints = [r for r in store.parents({ref}) if r.type == "contentconstraint"]
-    allowed: dict[str, set[str]] = {}
-    for row in store.rows_for(constraints):
-        root = etree.fromstring(row.xml.encode("utf-8"))
-        if root.get("type", "Actual") != "Allowed":
-            continue
-        for region in root.iter("{*}CubeRegion"):
-            if region.get("include", "true") != "true":
-                continue
-            for key_value in region.iterfind(f"{{{COM}}}KeyValue"):
-                values = {v.text for v in key_value.iterfind(f"{{{COM}}}Value")}
-                current = allowed.get(key_value.get("id"))
-                allowed[key_value.get("id")] = (
-                    values if current is None else current & values
-                )
-    return allowed

@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from server.formats.ml30_artefacts import MAINTAINABLES
+from server.formats.ml30_artefacts import IMPLIED_CLASS, MAINTAINABLES
 from server.formats.xmlutil import message_id, prepared
 
 __all__ = ["SCHEMA_10", "artefact_object", "write_structure"]
@@ -110,21 +110,6 @@ _PACKAGES = {
     "Agency": "base",
     "DataProvider": "base",
     "ProvisionAgreement": "registry",
-}
-# Class referenced by a reference element whose Ref does not name one.
-_DEFAULT_CLASS = {
-    "ConceptIdentity": "Concept",
-    "ConceptRole": "Concept",
-    "Enumeration": "Codelist",
-    "Structure": "DataStructure",
-    "Source": "Dataflow",
-    "Target": "Category",
-    "Dataflow": "Dataflow",
-    "DataStructure": "DataStructure",
-    "ProvisionAgreement": "ProvisionAgreement",
-    "DataProvider": "DataProvider",
-    "Code": "Code",
-    "Parent": "Concept",
 }
 _ITEMS = {"Code", "Concept", "Category", "Agency", "DataProvider"}
 
@@ -282,7 +267,7 @@ def _reference(element: etree._Element, by_id: bool = False) -> str:
         ref.get("agencyID") is None and ref.get("maintainableParentID") is None
     ):
         return ref.get("id", "")
-    cls = ref.get("class") or _DEFAULT_CLASS.get(_local(element), "")
+    cls = ref.get("class") or IMPLIED_CLASS.get(_local(element), "")
     package = ref.get("package") or _PACKAGES.get(
         cls, MAINTAINABLES.get(cls, ("", ""))[1]
     )

@@ -115,8 +115,9 @@ _PACKAGE = {
     "DataAttribute": "datastructure",
     "PrimaryMeasure": "datastructure",
 }
-# 2.1 reference element -> class referenced when its Ref does not say.
-_DEFAULT_CLASS = {
+# Referring element -> class of what a Ref without ``class`` points to (the class
+# is optional in SDMX-ML 2.1: the referring element implies it).
+IMPLIED_CLASS = {
     "ConceptIdentity": "Concept",
     "ConceptRole": "Concept",
     "Enumeration": "Codelist",
@@ -129,6 +130,7 @@ _DEFAULT_CLASS = {
     "ProvisionAgreement": "ProvisionAgreement",
     "DataProvider": "DataProvider",
     "Code": "Code",
+    "IncludedCodelist": "Codelist",
 }
 # Class names of SDMX 2.1 that SDMX 3.0 renamed.
 _CLASS_30 = {"ContentConstraint": "DataConstraint", "PrimaryMeasure": "Measure"}
@@ -354,7 +356,7 @@ def _reference(element: etree._Element, owner: _Owner) -> str:
         return urn30(ref.text or "")
     if ref.get("agencyID") is None and ref.get("maintainableParentID") is None:
         return ref.get("id", "")
-    cls = ref.get("class") or _DEFAULT_CLASS.get(_local(element), "")
+    cls = ref.get("class") or IMPLIED_CLASS.get(_local(element), "")
     return _ref_urn(ref, cls)
 
 

@@ -10,6 +10,7 @@ from typing import IO
 from lxml import etree
 
 from server.errors import InvalidStructure, NotImplementedFeature
+from server.formats.ml30_artefacts import IMPLIED_CLASS
 from server.formats.ns import COM, MES, STR, XML_LANG
 from server.formats.schemas import message_schema_21
 from server.model import Artefact, ArtefactRef
@@ -162,29 +163,13 @@ def parse_urn(urn: str) -> ArtefactRef | None:
     return ArtefactRef(resource, match["agency"], match["id"], match["version"])
 
 
-# Referring element -> class of what a Ref without ``class`` points to.
-_IMPLIED_CLASS = {
-    "ConceptIdentity": "Concept",
-    "ConceptRole": "Concept",
-    "Enumeration": "Codelist",
-    "Structure": "DataStructure",
-    "StructureUsage": "Dataflow",
-    "Source": "Dataflow",
-    "Target": "Category",
-    "DataProvider": "DataProvider",
-    "ProvisionAgreement": "ProvisionAgreement",
-    "IncludedCodelist": "Codelist",
-}
-
-
 def _references(element: etree._Element) -> Iterator[ArtefactRef]:
     for urn in element.iter("URN", _q(COM, "URN"), _q(STR, "URN")):
         ref = parse_urn(urn.text or "")
         if ref is not None:
             yield ref
     for ref in element.iter("Ref"):
-        # The class is optional in SDMX-ML 2.1: the referring element implies it.
-        implied = _IMPLIED_CLASS.get(etree.QName(ref.getparent()).localname, "")
+        implied = IMPLIED_CLASS.get(etree.QName(ref.getparent()).localname, "")
         cls = ref.get("class") or implied
         resource = RESOURCE_OF_CLASS.get(cls)
         if resource is None:

@@ -166,14 +166,7 @@ class Store:
             Conflict: Other artefacts refer to it, or it is a dataflow with series.
         """
         a, r = schema.artefact, schema.reference
-        pk = conn.scalar(
-            sa.select(a.c.pk).where(
-                a.c.type == ref.type,
-                a.c.agency == ref.agency,
-                a.c.id == ref.id,
-                a.c.version == ref.version,
-            )
-        )
+        pk = _pk_of(conn, ref)
         if pk is None:
             raise NotFound(f"no {ref.type} {ref.triple} in this service")
         users = conn.execute(
@@ -211,16 +204,8 @@ class Store:
 
     def _existing(self, refs: set[ArtefactRef], conn: Connection) -> set[ArtefactRef]:
         found = set()
-        a = schema.artefact
         for ref in refs:
-            pk = conn.scalar(
-                sa.select(a.c.pk).where(
-                    a.c.type == ref.type,
-                    a.c.agency == ref.agency,
-                    a.c.id == ref.id,
-                    a.c.version == ref.version,
-                )
-            )
+            pk = _pk_of(conn, ref)
             if pk is not None:
                 found.add(ref)
         return found
@@ -237,14 +222,7 @@ class Store:
             formats=json.dumps(item.formats),
             updated=now(),
         )
-        pk = conn.scalar(
-            sa.select(a.c.pk).where(
-                a.c.type == ref.type,
-                a.c.agency == ref.agency,
-                a.c.id == ref.id,
-                a.c.version == ref.version,
-            )
-        )
+        pk = _pk_of(conn, ref)
         if pk is None:
             pk = conn.execute(
                 sa.insert(a).values(
@@ -754,6 +732,19 @@ class _ObservationWriter:
 
 
 MAX_CODE, MAX_KEY = 200, 1000  # what the series table's columns hold
+
+
+def _pk_of(conn: Connection, ref: ArtefactRef) -> int | None:
+    """The primary key of a stored artefact, None if it is not stored."""
+    a = schema.artefact
+    return conn.scalar(
+        sa.select(a.c.pk).where(
+            a.c.type == ref.type,
+            a.c.agency == ref.agency,
+            a.c.id == ref.id,
+            a.c.version == ref.version,
+        )
+    )
 
 
 class MissingReferences(Conflict):
