@@ -776,7 +776,6 @@ def test_sort_with_first_n_and_series_only(client):
         ("sort=OBS_VALUE", "sorting by OBS_VALUE"),
         ("sort=OBS_STATUS:desc", "sorting by OBS_STATUS"),
         ("sort=TIME_PERIOD+REF_AREA", "after TIME_PERIOD"),
-        ("includeHistory=true", "includeHistory"),
         ("asOf=2020-01-01T00:00:00Z", "asOf"),
         ("reportingYearStartDay=--07-01", "reportingYearStartDay"),
     ],
