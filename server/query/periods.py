@@ -7,6 +7,7 @@ different frequencies compare as spans: ``2020-Q1`` overlaps ``2020-02`` and ``2
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from datetime import date, datetime, timedelta
 
@@ -87,6 +88,7 @@ def _add_duration(start: date, text: str) -> date:
     return end if has_time else end - timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=65536)  # data repeat the same few periods
 def period_span(text: str) -> tuple[date, date]:
     """Return the first and last day covered by an SDMX time period.
 
@@ -142,6 +144,7 @@ def _day_of_year(year: int, day: int) -> str:
     return found.isoformat()
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_period(text: str) -> str:
     """One spelling per period: ``2020-A1`` is ``2020``, ``2020-M01`` is
     ``2020-01``, ``2020-D032`` is ``2020-02-01``; any other period as it is.
