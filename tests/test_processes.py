@@ -6,24 +6,14 @@ from __future__ import annotations
 import http.client
 import json
 import subprocess
-import sys
-import time
 
 import pytest
 
 from server import auth, create_app
-from tests.test_crash import ROOT, _free_port
+from tests.test_crash import _free_port
+from tests.test_crash import _start as start_server
 from tests.test_maintenance import codelist, structure_message
 
-SERVER = """
-import sys
-from werkzeug.serving import run_simple
-from server import create_app
-app = create_app(
-    {"DATABASE_URL": sys.argv[1], "LOAD_BUNDLED_DATA": False, "RELEASE_REQUIRED": False}
-)
-run_simple("127.0.0.1", int(sys.argv[2]), app, threaded=True)
-"""
 CSV = (
     "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,INDICATOR,REF_AREA,SEX,AGE,COB,CITIZENSHIP,"
     "TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,DATA_BASIS,OBS_STATUS\n"
@@ -33,22 +23,9 @@ CSV = (
 
 
 def _start(url: str) -> tuple[subprocess.Popen, int]:
+    """A server process over ``url`` (structures only, releases not required)."""
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, url, str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if _request(port, "GET", "/rest/dataflow/UNDESA/DF_MIG_NSO")[0] == 200:
-                return process, port
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise AssertionError("a server did not start within 90 s")
+    return start_server(url, port), port
 
 
 def _request(port: int, method: str, path: str, body: bytes = b"", **headers):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from server.api.availability import REFERENCES, _referenced
+from server.api.availability import MODES, REFERENCES, _choice, _referenced
 from server.api.rest2_common import (
     check_parameters,
     no_content,
@@ -39,7 +39,6 @@ from server.store_ext import get_store
 
 API = "2"
 PARAMETERS = {"mode", "references", "updatedAfter", "reportingYearStartDay", "format"}
-MODES = ("exact", "available")
 # The 2.x values of ``references``; valuelists are never stored.
 REFERENCES_2 = (*REFERENCES, "valuelist")
 
@@ -72,15 +71,6 @@ def availability_query(segments: list[str]) -> Response:
         return no_content()
     body = STRUCTURE_WRITERS[media.writer](sender(), rows, [], [])
     return Response(body, content_type=media.content_type)
-
-
-def _choice(name: str, allowed: tuple[str, ...]) -> str:
-    value = request.args.get(name, allowed[0])
-    if value not in allowed:
-        raise InvalidQuery(
-            f"{name}={value!r} is not allowed; use one of {', '.join(allowed)}"
-        )
-    return value
 
 
 def _references(text: str) -> tuple[str, ...]:

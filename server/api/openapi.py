@@ -10,7 +10,11 @@ from html import escape
 
 from flask import Blueprint, Response, jsonify
 
+from server.api.availability import MODES as AVAILABILITY_MODES
+from server.api.availability import REFERENCES as AVAILABILITY_REFERENCES
+from server.api.availability2 import REFERENCES_2 as AVAILABILITY_REFERENCES_2
 from server.formats.media import OFFERS
+from server.query.queries import DATA_DETAIL, STRUCTURE_DETAIL, STRUCTURE_REFERENCES
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -111,28 +115,9 @@ def _structure_15() -> dict:
                 _query(
                     "references",
                     "Referenced artefacts to add",
-                    [
-                        "none",
-                        "parents",
-                        "parentsandsiblings",
-                        "children",
-                        "descendants",
-                        "all",
-                        *STRUCTURE_TYPES_15[:-1],
-                    ],
+                    [*STRUCTURE_REFERENCES["1.5"], *STRUCTURE_TYPES_15[:-1]],
                 ),
-                _query(
-                    "detail",
-                    "Amount of detail",
-                    [
-                        "full",
-                        "allstubs",
-                        "referencestubs",
-                        "allcompletestubs",
-                        "referencecompletestubs",
-                        "referencepartial",
-                    ],
-                ),
+                _query("detail", "Amount of detail", STRUCTURE_DETAIL["1.5"]),
                 _query("format", "Format instead of Accept (non-standard)"),
             ],
             "responses": _responses("1.5", "structure", "No artefact matches"),
@@ -157,11 +142,7 @@ def _data_15() -> dict:
                 _query("updatedAfter", "Only what changed after this instant"),
                 _query("firstNObservations", "First N observations per series"),
                 _query("lastNObservations", "Last N observations per series"),
-                _query(
-                    "detail",
-                    "Amount of detail",
-                    ["full", "dataonly", "serieskeysonly", "nodata"],
-                ),
+                _query("detail", "Amount of detail", DATA_DETAIL["1.5"]),
                 _query(
                     "dimensionAtObservation",
                     "TIME_PERIOD, another dimension (cross-sectional) or AllDimensions",
@@ -182,20 +163,8 @@ def _availability_15() -> dict:
                 _path_parameter("key", "Key, as for data queries"),
                 _path_parameter("providerRef", "Provider or all"),
                 _path_parameter("componentID", "One dimension, or all"),
-                _query("mode", "exact or available", ["exact", "available"]),
-                _query(
-                    "references",
-                    "Artefacts to add",
-                    [
-                        "none",
-                        "all",
-                        "datastructure",
-                        "conceptscheme",
-                        "codelist",
-                        "dataproviderscheme",
-                        "dataflow",
-                    ],
-                ),
+                _query("mode", "exact or available", AVAILABILITY_MODES),
+                _query("references", "Artefacts to add", AVAILABILITY_REFERENCES),
                 _query("startPeriod", "Start of the period"),
                 _query("endPeriod", "End of the period"),
                 _query("updatedAfter", "Only what changed after this instant"),
@@ -235,24 +204,6 @@ def _item(operation: dict, name: str, description: str) -> dict:
     return {"get": get}
 
 
-REFERENCES_2 = [
-    "none",
-    "parents",
-    "parentsandsiblings",
-    "ancestors",
-    "children",
-    "descendants",
-    "all",
-]
-DETAIL_2 = [
-    "full",
-    "raw",
-    "allstubs",
-    "referencestubs",
-    "allcompletestubs",
-    "referencecompletestubs",
-    "referencepartial",
-]
 _FILTER = {
     "name": "c",
     "in": "query",
@@ -279,9 +230,9 @@ def _structure_2() -> dict:
                 _query(
                     "references",
                     "Referenced artefacts to add (values or types joined with ',')",
-                    REFERENCES_2,
+                    STRUCTURE_REFERENCES["2"],
                 ),
-                _query("detail", "Amount of detail", DETAIL_2),
+                _query("detail", "Amount of detail", STRUCTURE_DETAIL["2"]),
                 _query("format", "Format instead of Accept (non-standard)"),
             ],
             "responses": _responses("2", "structure", "No artefact matches"),
@@ -336,8 +287,8 @@ def _availability_2() -> dict:
                 *_data_2()["get"]["parameters"][:5],
                 _path_parameter("componentID", "Dimensions joined with ',', or *"),
                 _FILTER,
-                _query("mode", "exact or available", ["exact", "available"]),
-                _query("references", "Artefacts to add", REFERENCES_2),
+                _query("mode", "exact or available", AVAILABILITY_MODES),
+                _query("references", "Artefacts to add", AVAILABILITY_REFERENCES_2),
                 _query("updatedAfter", "Only what changed after this instant"),
             ],
             "responses": _responses("2", "structure", "No data matches"),

@@ -22,7 +22,7 @@ import time
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request
 
-from server.auth import Forbidden, User, require_user
+from server.auth import User, require_user
 from server.errors import Conflict, NotFound, SdmxError
 from server.model import ArtefactRef
 from server.query import parameters
@@ -186,6 +186,3 @@ def _json(body: dict, status: int) -> Response:
         status=status,
         content_type="application/json",
     )
-
-
-__all__ = ["Forbidden", "init_app", "preview", "release", "release_now", "withdraw"]

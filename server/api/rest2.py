@@ -82,13 +82,18 @@ ITEM_SCHEME_TYPES = {
 }
 
 
+def _segments(path: str) -> list[str]:
+    """The segments of a path after ``/rest/v2/``, none for an empty one."""
+    return path.strip("/").split("/") if path.strip("/") else []
+
+
 @blueprint.route("/data", methods=["POST"], strict_slashes=False)
 @blueprint.route("/data/<path:path>", methods=["POST"], strict_slashes=False)
 def post_data(path: str = "") -> Response:
     """Data submission (the data-upload draft of SDMX-REST)."""
     from server.api.submit import submit_data
 
-    return submit_data(path.strip("/").split("/") if path.strip("/") else [])
+    return submit_data(_segments(path))
 
 
 @blueprint.route("/structure", methods=["POST"], strict_slashes=False)
@@ -99,7 +104,7 @@ def change_structure(path: str = "") -> Response:
     """Structure maintenance (SDMX-REST 2.x), for admins."""
     from server.api.maintain import maintain
 
-    segments = path.strip("/").split("/") if path.strip("/") else []
+    segments = _segments(path)
     return maintain(request.method, segments)
 
 
@@ -141,7 +146,7 @@ def submissions() -> Response:
 @blueprint.route("/<path:path>", methods=["GET", "HEAD"], strict_slashes=False)
 def dispatch(path: str) -> Response:
     """Route a REST 2.x path by its first segment."""
-    segments = path.strip("/").split("/") if path.strip("/") else []
+    segments = _segments(path)
     if not segments:
         raise InvalidQuery(
             "name a resource: /rest/v2/structure/{type}/{agency}/{id}/{version} or "

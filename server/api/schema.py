@@ -10,6 +10,7 @@ import json
 from flask import Response, current_app, request
 
 from server.api.reference_partial import cut_references
+from server.api.writers import requested_observation_dimension
 from server.errors import InvalidQuery, NotFound, NotImplementedFeature
 from server.formats.cross_section import cross_section
 from server.formats.dsd_schema import ALL_DIMENSIONS, dsd_schema
@@ -42,13 +43,7 @@ def schema_query(segments: list[str], api: str = "1.5") -> Response:
     row = _artefact(store, context, agency, ident, version)
     dsd = store.structure_of(row) if context == "dataflow" else _dsd(store, row)
     codes = _allowed_codes(store, dsd, row if context == "dataflow" else None)
-    at_observation = request.args.get("dimensionAtObservation", dsd.time_dimension)
-    if at_observation not in (dsd.time_dimension, ALL_DIMENSIONS, *dsd.dimension_ids):
-        raise InvalidQuery(
-            f"dimensionAtObservation={at_observation!r} is not a dimension of "
-            f"{dsd.ref.triple}; use {dsd.time_dimension}, {ALL_DIMENSIONS} or one "
-            f"of {', '.join(dsd.dimension_ids)}"
-        )
+    at_observation = requested_observation_dimension(dsd)
     # Cross-sectional data: the view with that dimension at observation level.
     shaped = (
         cross_section(dsd, at_observation)

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, request
 
 from server.api.rest2_common import sender
-from server.auth import Forbidden, User, current_user, require_user
-from server.errors import InvalidData, InvalidQuery, ResponseTooLarge, SdmxError
+from server.auth import Forbidden, User, require_user
+from server.errors import InvalidQuery, ResponseTooLarge, SdmxError
 from server.model import ArtefactRef
 from server.store import now, schema
 from server.store_ext import get_store
@@ -345,6 +345,3 @@ def list_submissions() -> Response:
         json.dumps({"submissions": rows}, ensure_ascii=False),
         content_type=CONTENT_TYPE,
     )
-
-
-__all__ = ["InvalidData", "current_user", "list_submissions", "submit_data"]

@@ -41,13 +41,11 @@ TIME_SERIES_WRITERS = {"generic21ts", "specific21ts"}
 SERIES_ONLY = ("serieskeysonly", "nodata")
 
 
-def observation_dimension(media, dsd: DataStructure) -> str:
-    """The ``dimensionAtObservation`` of this request, checked against ``dsd`` and
-    the negotiated format.
+def requested_observation_dimension(dsd: DataStructure) -> str:
+    """The request's ``dimensionAtObservation`` (the time dimension by default).
 
     Raises:
-        InvalidQuery: It is neither a dimension of ``dsd`` nor ``AllDimensions``,
-            or it is not the time dimension in a time-series form.
+        InvalidQuery: It is neither a dimension of ``dsd`` nor ``AllDimensions``.
     """
     value = request.args.get("dimensionAtObservation", dsd.time_dimension)
     if value not in (dsd.time_dimension, ALL_DIMENSIONS, *dsd.dimension_ids):
@@ -56,6 +54,18 @@ def observation_dimension(media, dsd: DataStructure) -> str:
             f"{dsd.ref.triple}; use {dsd.time_dimension}, {ALL_DIMENSIONS} or one "
             f"of {', '.join(dsd.dimension_ids)}"
         )
+    return value
+
+
+def observation_dimension(media, dsd: DataStructure) -> str:
+    """The ``dimensionAtObservation`` of this request, checked against ``dsd`` and
+    the negotiated format.
+
+    Raises:
+        InvalidQuery: It is neither a dimension of ``dsd`` nor ``AllDimensions``,
+            or it is not the time dimension in a time-series form.
+    """
+    value = requested_observation_dimension(dsd)
     if value == dsd.time_dimension or media.writer in SAME_WRITERS:
         return value
     if media.writer in TIME_SERIES_WRITERS:

@@ -38,7 +38,7 @@ from pathlib import Path
 from lxml import etree
 
 from server.formats.cross_section import CrossSection
-from server.formats.data_writers import dsd_namespace
+from server.formats.data_writers import ALL_DIMENSIONS, dsd_namespace
 from server.formats.ns import COM, MES, SPEC
 from server.formats.xsd_build import (
     check_codes,
@@ -52,7 +52,6 @@ from server.model import DataStructure
 
 __all__ = ["ALL_DIMENSIONS", "dsd_schema", "validating_schema"]
 
-ALL_DIMENSIONS = "AllDimensions"
 
 # XML attributes of the base types that a generated type drops unless the DSD has a
 # component of that id, with the type the base gives them.
