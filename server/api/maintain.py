@@ -1,8 +1,10 @@
 """Structure maintenance (SDMX-REST 2.x maintenance, under ``/rest/v2/structure``).
 
-Admins only. ``POST /structure[/{type}]`` stores the artefacts of an SDMX-ML 2.1
-structure message, ``PUT /structure/{type}/{agency}/{id}/{version}`` the one artefact
-that path names, ``DELETE`` on the same path removes an artefact nothing refers to.
+Admins only. ``POST /structure[/{type}]`` stores the artefacts of an SDMX-ML 2.1 or
+3.0.0 structure message, ``PUT /structure/{type}/{agency}/{id}/{version}`` the one
+artefact that path names, ``DELETE`` on the same path removes an artefact nothing
+refers to. An SDMX-ML 3.0.0 message must be valid against the official schema (else
+400) and is stored in its SDMX-ML 2.1 form (:mod:`server.formats.ml30_reader`).
 Every message is one transaction: references must resolve (409 listing what is
 missing), a final artefact may change only in names, descriptions and annotations
 (409), and the artefacts must be of the type and identity the path names (422). A
@@ -24,12 +26,8 @@ from lxml import etree
 
 from server.api.submit import DEFAULT_MAX_BYTES
 from server.auth import require_user
-from server.errors import (
-    InvalidStructure,
-    NotImplementedFeature,
-    ResponseTooLarge,
-    SdmxError,
-)
+from server.errors import InvalidStructure, ResponseTooLarge, SdmxError
+from server.formats.ml30_reader import is_ml30, read_structure_message_30
 from server.formats.structure_convert import RESOURCE_21
 from server.formats.structure_reader import read_structure_message
 from server.model import ArtefactRef
@@ -110,7 +108,11 @@ def _submit(store, method: str, segments: list[str]) -> Response:
 
 
 def _read_body() -> list:
-    """The artefacts of the request's SDMX-ML 2.1 structure message."""
+    """The artefacts of the request's SDMX-ML 2.1 or 3.0.0 structure message.
+
+    The message is SDMX-ML 3.0 when its root element is in a 3.0 namespace or the
+    Content-Type says so (``structure+xml;version=3.0.0``); SDMX-ML 2.1 otherwise.
+    """
     limit = current_app.config.get("MAX_SUBMISSION_BYTES", DEFAULT_MAX_BYTES)
     body = request.stream.read(limit + 1)
     if (request.content_length or 0) > limit or len(body) > limit:
@@ -118,17 +120,23 @@ def _read_body() -> list:
             f"the structure message is larger than {limit:,} bytes, the most this "
             "service accepts at once; split it into several messages"
         )
-    if "3.0" in (request.content_type or "") or b"/v3_0/" in body[:4096]:
-        raise NotImplementedFeature(
-            "SDMX-ML 3.0 structure messages cannot be submitted yet; send SDMX-ML 2.1"
-        )
+    ml30 = is_ml30(body[:4096]) or _declares_ml30(request.content_type or "")
     try:
+        if ml30:
+            return read_structure_message_30(body)
         return read_structure_message(io.BytesIO(body))
     except etree.LxmlError as error:
+        version = "3.0.0" if ml30 else "2.1"
         raise InvalidStructure(
             f"the structure message cannot be read: {str(error)[:300]}; send plain "
-            "SDMX-ML 2.1 without DTDs or entities"
+            f"SDMX-ML {version} without DTDs or entities"
         ) from None
+
+
+def _declares_ml30(content_type: str) -> bool:
+    """Whether a Content-Type names an SDMX-ML 3.0 structure message."""
+    compact = content_type.replace(" ", "").lower()
+    return "structure+xml" in compact and "version=3.0" in compact
 
 
 def _delete(store, segments: list[str]) -> Response:

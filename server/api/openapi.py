@@ -333,10 +333,11 @@ _SUBMISSION_ANSWERS = {
 _MAINTENANCE_ANSWERS = {
     "200": "Replaced (SubmitStructureResponse)",
     "201": "Created",
+    "400": "Not a valid SDMX-ML 3.0.0 structure message",
     "401": "No or a bad token",
     "403": "Not an administrator",
     "409": "Missing references, or a change a final artefact may not take",
-    "422": "Type or identity other than the path names",
+    "422": "Type or identity other than the path names, or content SDMX 2.1 lacks",
 }
 
 
@@ -369,7 +370,11 @@ def _write_paths() -> dict:
             )
         },
         "/rest/v2/structure": {
-            "post": _write("Create or replace artefacts", [], _MAINTENANCE_ANSWERS)
+            "post": _write(
+                "Create or replace artefacts (SDMX-ML 2.1 or 3.0.0 structure message)",
+                [],
+                _MAINTENANCE_ANSWERS,
+            )
         },
         "/rest/v2/structure/{artefactType}": {
             "post": _write(
