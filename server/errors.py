@@ -67,6 +67,13 @@ class InvalidStructure(SdmxError):
     code = 150
 
 
+class InvalidMessage(InvalidStructure):
+    """A structure message that is not well-formed, not a structure message, or
+    not valid against its official schema (400: the request itself is wrong)."""
+
+    status = 400
+
+
 class InvalidData(SdmxError):
     """A data message does not fit its structure."""
 

@@ -109,3 +109,7 @@ class Observation:
     value: float | None
     obs_attributes: dict[str, str]
     series_attributes: dict[str, str]
+    # The measure was given (not left empty or out). Merge keeps the stored value
+    # of an observation sent without one; Delete with one deletes observations
+    # whole, without one only the attribute values given.
+    measure_given: bool = field(default=False, compare=False)

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     if app.config["LOAD_BUNDLED"]:
         data_dir = app.config["DATA_DIR"] if app.config["LOAD_BUNDLED_DATA"] else None
         load_bundle(store, app.config["STRUCTURES_DIR"], data_dir)
+    store.fill_series_text()
 
 
 def get_store() -> Store:

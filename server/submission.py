@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 import sqlalchemy as sa
@@ -173,8 +173,26 @@ def _apply(
 def _checked_deletions(
     observations: Iterable[Observation], dsd: DataStructure, codes: dict
 ) -> Iterator[Observation]:
-    """Deletions whose given codes are in their codelists (empty ones match all)."""
+    """Deletions whose given codes are in their codelists (empty ones match all).
+
+    Attribute values given without the measure delete only those values, but a
+    mandatory attribute cannot lose its value: given for an observation (a period
+    named), the observation goes whole, as when the measure is given; given for
+    series (no period), the deletion is refused.
+    """
+    mandatory = {a.id for a in dsd.attributes if a.mandatory}
     for number, obs in enumerate(observations, start=1):
+        named = sorted(mandatory & {*obs.obs_attributes, *obs.series_attributes})
+        if named and not obs.measure_given and obs.period:
+            obs = replace(obs, measure_given=True)
+        elif named and not obs.measure_given:
+            raise InvalidData(
+                f"deletion {number}: gives a value of the mandatory attribute(s) "
+                f"{', '.join(named)} and neither a period nor {dsd.measure}, which "
+                "deletes those values from whole series, and a mandatory attribute "
+                "cannot lose its value; leave the attribute columns empty to delete "
+                "whole series"
+            )
         if obs.period:
             try:
                 period_span(obs.period)

@@ -31,7 +31,12 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def _postgres_database() -> Iterator[str]:
-    """Create a throw-away PostgreSQL database and drop it afterwards."""
+    """Create a throw-away PostgreSQL database and drop it afterwards.
+
+    The administrative connection is held only to create and to drop it: one held
+    open per database for the whole session would use up the server's
+    connections once a few dozen tests have made theirs.
+    """
     import psycopg
 
     name = f"sdmx_test_{uuid.uuid4().hex[:10]}"
@@ -43,10 +48,11 @@ def _postgres_database() -> Iterator[str]:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-        try:
-            yield f"{base}/{name}"
-        finally:
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -99,6 +105,13 @@ def empty_app(request, database_url_factory):
     )
     yield application
     application.extensions["store"].dispose()
+    url = application.config["DATABASE_URL"]
+    if url.startswith("postgresql"):  # dropped now rather than at the session's end
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            name = url.rsplit("/", 1)[1]
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -395,6 +395,64 @@ def test_delete_and_merge_in_one_message_apply_in_order(server):
     }
 
 
+def _deletion(**cells: str) -> str:
+    """A Delete row of DF_MIG_NSO with the cells given (by column), others empty."""
+    columns = HEADER.split(",")[3:]
+    return ",".join([NSO, "D", *(cells.get(c, "") for c in columns)])
+
+
+def test_delete_with_attribute_values_deletes_only_those_values(server):
+    """The draft on data upload: values given in a Delete data set restrict the
+    deletion to those components; the measure given deletes observations whole."""
+    token = server.tokens["mex"]
+    assert post(server, message(*MEXICO), token).status_code == 200
+    mexico = {"FREQ": "A", "INDICATOR": "MIG_STOCK", "REF_AREA": "484"}
+    status = _deletion(
+        **mexico, SEX="F", AGE="_T", COB="_T", CITIZENSHIP="_T", TIME_PERIOD="2020",
+        OBS_STATUS="A",
+    )  # fmt: skip
+    response = post(server, message(status), token)
+    assert result(response)["counts"]["deleted"] == 1
+    rows = stored(server)
+    assert rows[("484", "F", "2020")]["OBS_STATUS"] == ""
+    assert rows[("484", "F", "2020")]["OBS_VALUE"] == "597000"
+    assert rows[("484", "M", "2020")]["OBS_STATUS"] == "A"
+    # A series attribute, for every series of Mexico.
+    response = post(server, message(_deletion(**mexico, DATA_BASIS="B")), token)
+    assert result(response)["counts"]["deleted"] == 3
+    rows = stored(server)
+    assert {r["DATA_BASIS"] for r in rows.values()} == {""}
+    assert {r["UNIT_MEASURE"] for r in rows.values()} == {"PS"}
+    assert len(rows) == 3
+    # The measure given: the observation goes, whatever else is given.
+    whole = _deletion(
+        **mexico, SEX="M", AGE="_T", COB="_T", CITIZENSHIP="_T", TIME_PERIOD="2020",
+        OBS_VALUE="1", OBS_STATUS="A", UNIT_MEASURE="PS",
+    )  # fmt: skip
+    response = post(server, message(whole), token)
+    assert result(response)["counts"]["deleted"] == 1
+    assert set(stored(server)) == {("484", "_T", "2020"), ("484", "F", "2020")}
+
+
+def test_a_mandatory_attribute_value_cannot_be_deleted(server):
+    token = server.tokens["mex"]
+    assert post(server, message(*MEXICO), token).status_code == 200
+    before = stored(server)
+    deletion = _deletion(FREQ="A", REF_AREA="484", UNIT_MEASURE="PS")
+    response = post(server, message(deletion), token)
+    assert response.status_code == 422
+    assert "mandatory attribute(s) UNIT_MEASURE" in response.data.decode()
+    assert stored(server) == before
+    # Given for one observation (a period named), the observation goes whole.
+    one = _deletion(
+        FREQ="A", INDICATOR="MIG_STOCK", REF_AREA="484", SEX="F", AGE="_T", COB="_T",
+        CITIZENSHIP="_T", TIME_PERIOD="2020", UNIT_MEASURE="PS", OBS_STATUS="A",
+    )  # fmt: skip
+    response = post(server, message(one), token)
+    assert result(response)["counts"]["deleted"] == 1
+    assert set(stored(server)) == set(before) - {("484", "F", "2020")}
+
+
 def test_an_office_deletes_only_its_own_data(server):
     xml = _structure_specific("UNDESA:NSO_DEU", "276")
     assert post(server, xml, server.tokens["admin"]).status_code == 200

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.test_maintenance import codelist, send, structure_message
+from server.model import Observation
+from tests.test_maintenance import codelist, dataflow, send, structure_message
 from tests.test_submission import (
     HEADER,
     MEXICO,
@@ -168,7 +169,7 @@ def test_refusals_before_reading_answer_in_json(server):  # noqa: F811
 
 
 def test_a_class_less_reference_to_a_missing_codelist_is_409(server):  # noqa: F811
-    dsd = STRUCTURES_DSD.replace('id="DSD_MIG_STOCK"', 'id="DSD_TEST"').replace(
+    dsd = STRUCTURES_DSD.replace("DSD_MIG_STOCK", "DSD_TEST").replace(
         '<Ref agencyID="UNDESA" id="CL_SEX" version="1.0" package="codelist" '
         'class="Codelist"/>',
         '<Ref agencyID="UNDESA" id="CL_NOPE" version="1.0"/>',
@@ -193,12 +194,14 @@ def test_changing_a_structure_that_holds_data_is_409(server):  # noqa: F811
     assert len(stored(server)) == 3
 
 
-def test_structure_messages_with_entities_or_overlong_ids_are_422(server):  # noqa: F811
+def test_structure_messages_with_entities_or_overlong_ids_are_refused(server):  # noqa: F811
+    """Entities: 400, an unreadable message (as in either SDMX-ML version); an
+    overlong version: 422."""
     entity = structure_message(codelist("1.0", {"A": "&nm;"})).replace(
         b'<?xml version="1.0" encoding="UTF-8"?>',
         b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY nm "x">]>',
     )
-    assert send(server, "POST", "", entity, server.tokens["admin"]).status_code == 422
+    assert send(server, "POST", "", entity, server.tokens["admin"]).status_code == 400
     long_version = structure_message(codelist("1." + "0" * 60, {"A": "Alpha"}))
     assert (
         send(server, "POST", "", long_version, server.tokens["admin"]).status_code
@@ -270,3 +273,171 @@ def test_a_revoked_user_gets_a_new_token_under_the_same_name(server):  # noqa: F
         fresh = auth.add_user(conn, "mex", "provider", "UNDESA:NSO_MEX")
     assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 401
     assert post(server, message(*MEXICO), fresh).status_code == 200
+
+
+# --- found by the adversarial review of SDMX-ML 3.0 maintenance and caching ---------
+
+
+def test_a_restricted_dataflow_does_not_show_through_the_choice_of_dataflow(server):  # noqa: F811
+    """Anonymous queries over several dataflows leave restricted ones out, so
+    that 401, 204 or 501 cannot tell whether restricted data match a filter."""
+    assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 200
+    client = server.test_client()
+    base = "/rest/v2/data/dataflow/UNDESA/DF_MIG_NSO,DF_IMS2020_SEX/1.0/"
+    key = "A.MIG_STOCK.484.F._T._T._T"
+    for bound in ("ge:597000", "ge:597001"):
+        url = f"{base}{key}?c[OBS_VALUE]={bound}"
+        assert client.get(url).status_code == 204  # whatever DF_MIG_NSO holds
+    reader = {"Authorization": f"Bearer {server.tokens['reader']}"}
+    seen = client.get(f"{base}{key}?c[OBS_VALUE]=ge:597000", headers=reader)
+    assert seen.status_code == 200 and b"597000" in seen.data
+    wildcard = client.get(f"/rest/v2/data/dataflow/UNDESA/*/*/{key}")
+    assert wildcard.status_code == 204
+
+
+def test_a_dataflow_holding_data_keeps_its_data_structure(server):  # noqa: F811
+    admin = server.tokens["admin"]
+    dsd_copy = STRUCTURES_DSD.replace("DSD_MIG_STOCK", "DSD_COPY")
+    created = send(server, "POST", "", structure_message(dsd_copy), admin)
+    assert created.status_code == 201, created.data
+    flow = dataflow("DF_TEST").replace('isFinal="true"', 'isFinal="false"')
+    path = "/dataflow/UNDESA/DF_TEST/1.0"
+    assert send(server, "PUT", path, structure_message(flow), admin).status_code == 201
+    pointed = structure_message(flow.replace("DSD_MIG_STOCK", "DSD_COPY"))
+    # Without data a dataflow may name another structure ...
+    moved = send(server, "PUT", path, pointed, admin)
+    assert moved.status_code == 200, moved.data
+    answer = send(server, "PUT", path, structure_message(flow), admin)
+    assert answer.status_code == 200, answer.data
+    store = server.extensions["store"]
+    row = store.find_artefacts(["dataflow"], ["UNDESA"], ["DF_TEST"], ["1.0"])[-1]
+    key = ("A", "MIG_STOCK", "484", "_T", "_T", "_T", "_T")
+    observation = Observation(key, "2020", 1197624.0, {}, {"UNIT_MEASURE": "PS"})
+    store.write_observations(
+        row, store.structure_of(row), "UNDESA:DESA_PD", [observation]
+    )
+    # ... with data it may not.
+    refused = send(server, "PUT", path, pointed, admin)
+    assert refused.status_code == 409
+    assert "holds data" in refused.data.decode()
+    data = server.test_client().get(
+        "/rest/v2/data/dataflow/UNDESA/DF_TEST/1.0/*",
+        headers={"Accept": "application/vnd.sdmx.data+csv;version=2.0.0"},
+    )
+    assert data.status_code == 200 and b"1197624" in data.data
+
+
+def test_a_version_spelled_another_way_is_409(server):  # noqa: F811
+    admin = server.tokens["admin"]
+    assert send(
+        server, "POST", "", structure_message(codelist("1.0", {"A": "a"})), admin
+    )
+    for other in ("1.0.0", "1"):
+        again = structure_message(codelist(other, {"B": "b"}))
+        answer = send(server, "POST", "", again, admin)
+        assert answer.status_code == 409, answer.data
+        assert "stored as version 1.0" in answer.data.decode()
+    kept = server.test_client().get(
+        "/rest/v2/structure/codelist/UNDESA/CL_TEST/*",
+        headers={"Accept": "application/vnd.sdmx.structure+json;version=2.0.0"},
+    )
+    assert [c["version"] for c in kept.json["data"]["codelists"]] == ["1.0"]
+    newer = structure_message(codelist("1.0.1", {"B": "b"}))
+    assert send(server, "POST", "", newer, admin).status_code == 201
+
+
+def test_a_dataflow_without_a_structure_is_refused(server):  # noqa: F811
+    bare = (
+        '<str:Dataflows><str:Dataflow id="DF_BARE" agencyID="UNDESA" version="1.0">'
+        '<com:Name xml:lang="en">No structure</com:Name></str:Dataflow>'
+        "</str:Dataflows>"
+    )
+    answer = send(server, "POST", "", structure_message(bare), server.tokens["admin"])
+    assert answer.status_code == 422
+    assert "names no data structure" in answer.data.decode()
+    listed = server.test_client().get("/rest/dataflow/UNDESA/DF_BARE/latest")
+    assert listed.status_code == 404
+
+
+def test_merge_without_a_value_keeps_the_stored_value(server):  # noqa: F811
+    token = server.tokens["mex"]
+    assert post(server, message(*MEXICO), token).status_code == 200
+    # OBS_VALUE left empty, OBS_STATUS given: the value stays, the status changes.
+    blank = f"{NSO},M,A,MIG_STOCK,484,F,_T,_T,_T,2020,,PS,0,B,E"
+    assert post(server, message(blank), token).status_code == 200
+    row = stored(server)[("484", "F", "2020")]
+    assert (row["OBS_VALUE"], row["OBS_STATUS"]) == ("597000", "E")
+    # NaN says the value is missing.
+    missing = f"{NSO},M,A,MIG_STOCK,484,F,_T,_T,_T,2020,NaN,PS,0,B,E"
+    assert post(server, message(missing), token).status_code == 200
+    assert stored(server)[("484", "F", "2020")]["OBS_VALUE"] in ("", "NaN")
+
+
+def test_private_answers_have_their_own_etags(server):  # noqa: F811
+    assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 200
+    client = server.test_client()
+    path = "/rest/data/UNDESA,DF_MIG_NSO,1.0/all"
+    tags = {
+        client.get(
+            path, headers={"Authorization": f"Bearer {server.tokens[who]}"}
+        ).headers["ETag"]
+        for who in ("mex", "reader")
+    }
+    assert len(tags) == 2
+
+
+def test_preflight_allows_the_maintenance_methods(server):  # noqa: F811
+    answer = server.test_client().options(
+        "/rest/v2/structure/codelist/UNDESA/CL_TEST/1.0",
+        headers={"Origin": "http://127.0.0.1", "Access-Control-Request-Method": "PUT"},
+    )
+    methods = answer.headers["Access-Control-Allow-Methods"]
+    assert {"PUT", "DELETE", "POST"} <= {m.strip() for m in methods.split(",")}
+
+
+def test_an_unreadable_structure_message_is_400_in_either_version(server):  # noqa: F811
+    admin = server.tokens["admin"]
+    for body in (b"<mes:Structure", b"<root/>", structure_message("<str:Nothing/>")):
+        answer = send(server, "POST", "", body, admin)
+        assert answer.status_code == 400, (body, answer.data)
+
+
+def _constraint(component: str, code: str) -> str:
+    return (
+        '<str:Constraints><str:ContentConstraint id="CC_TEST" agencyID="UNDESA" '
+        'version="1.0" isFinal="false" type="Allowed">'
+        '<com:Name xml:lang="en">Test</com:Name><str:ConstraintAttachment>'
+        '<str:ProvisionAgreement><Ref agencyID="UNDESA" id="PA_NSO_MEX_MIG_NSO" '
+        'version="1.0" package="registry" class="ProvisionAgreement"/>'
+        "</str:ProvisionAgreement></str:ConstraintAttachment>"
+        f'<str:CubeRegion include="true"><com:KeyValue id="{component}">'
+        f"<com:Value>{code}</com:Value></com:KeyValue></str:CubeRegion>"
+        "</str:ContentConstraint></str:Constraints>"
+    )
+
+
+def test_a_constraint_names_only_components_and_codes_its_structure_has(server):  # noqa: F811
+    admin = server.tokens["admin"]
+    for component, code, named in (
+        ("INDICATOR", "NOPE_CODE", "INDICATOR code NOPE_CODE"),
+        ("NOPE_DIM", "484", "component NOPE_DIM"),
+    ):
+        body = structure_message(_constraint(component, code))
+        answer = send(server, "POST", "", body, admin)
+        assert answer.status_code == 409, answer.data
+        assert named in answer.data.decode()
+    # Submissions go on as before.
+    assert post(server, message(*MEXICO), server.tokens["mex"]).status_code == 200
+    fine = structure_message(_constraint("SEX", "F"))
+    assert send(server, "POST", "", fine, admin).status_code == 201
+
+
+def test_an_artefact_whose_urn_names_another_is_422(server):  # noqa: F811
+    body = structure_message(codelist("1.0", {"A": "Alpha"})).replace(
+        b'<str:Codelist id="CL_TEST"',
+        b'<str:Codelist urn="urn:sdmx:org.sdmx.infomodel.codelist.Codelist='
+        b'EVIL:CL_OTHER(9.9)" id="CL_TEST"',
+    )
+    answer = send(server, "POST", "", body, server.tokens["admin"])
+    assert answer.status_code == 422 and "names another artefact" in answer.text
+    assert send(server, "GET", "/codelist/UNDESA/CL_TEST/1.0").status_code == 204

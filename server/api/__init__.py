@@ -17,7 +17,7 @@ ERROR_CONTENT_TYPE = "application/xml; charset=utf-8"
 
 def init_app(app: Flask) -> None:
     """Register the REST 2.x and 1.5 blueprints and the error handlers."""
-    from server.api import http, openapi, release, rest2, rest15
+    from server.api import http, openapi, release, response_cache, rest2, rest15
 
     # REST 2.x first: /rest/v2/… must not reach the catch-all route of REST 1.5.
     app.register_blueprint(rest2.blueprint, url_prefix="/rest/v2")
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(openapi.blueprint)
     http.init_app(app)
     release.init_app(app)
+    response_cache.init_app(app)
     app.register_error_handler(SdmxError, _sdmx_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

@@ -66,7 +66,9 @@ def _finish(response: Response) -> Response:
         response.status_code = 204
         response.set_data(b"")
         response.headers.pop("Content-Type", None)
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = (
+            "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+        )
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
         return response
@@ -91,6 +93,8 @@ def _validators(response: Response) -> None:
         [version, request.full_path, response.content_type]
         + [request.headers.get(h, "") for h in ("Accept", "Accept-Language")]
         + [_encoding() or "identity"]
+        # What one user may see another may not: private answers differ by user.
+        + ([request.headers.get("Authorization", "")] if g.get("private") else [])
     )
     tag = hashlib.sha256(varies.encode()).hexdigest()[:32]
     response.set_etag(tag)

@@ -9,16 +9,21 @@ from server.errors import ResponseTooLarge
 DEFAULT_MAX_OBSERVATIONS = 2_000_000
 
 
-def check_result_size(store, flow_pk: int, query) -> None:
+def check_result_size(store, flow_pk: int, query, whole: bool = False) -> None:
     """Refuse a data query whose result exceeds ``MAX_RESULT_OBSERVATIONS``.
 
     Counting stops one row past the limit, so a small query costs one cheap
-    statement and a huge one is refused before anything is streamed.
+    statement and a huge one is refused before anything is streamed; the
+    observations of ``whole`` series are counted from their kept counts.
     """
     limit = current_app.config.get("MAX_RESULT_OBSERVATIONS", DEFAULT_MAX_OBSERVATIONS)
     if not limit:
         return
-    if store.count_rows(flow_pk, query, limit + 1) > limit:
+    if whole:  # whole series: their kept counts add up
+        count = store.count_series_text(flow_pk, query)
+    else:
+        count = store.count_rows(flow_pk, query, limit + 1)
+    if count > limit:
         raise ResponseTooLarge(
             f"the query matches more than {limit:,} observations, the most this "
             "service returns at once; narrow it with a key (codes per dimension), a "

@@ -26,7 +26,12 @@ from lxml import etree
 
 from server.api.submit import DEFAULT_MAX_BYTES
 from server.auth import require_user
-from server.errors import InvalidStructure, ResponseTooLarge, SdmxError
+from server.errors import (
+    InvalidMessage,
+    InvalidStructure,
+    ResponseTooLarge,
+    SdmxError,
+)
 from server.formats.ml30_reader import is_ml30, read_structure_message_30
 from server.formats.structure_convert import RESOURCE_21
 from server.formats.structure_reader import read_structure_message
@@ -127,7 +132,7 @@ def _read_body() -> list:
         return read_structure_message(io.BytesIO(body))
     except etree.LxmlError as error:
         version = "3.0.0" if ml30 else "2.1"
-        raise InvalidStructure(
+        raise InvalidMessage(
             f"the structure message cannot be read: {str(error)[:300]}; send plain "
             f"SDMX-ML {version} without DTDs or entities"
         ) from None

@@ -16,10 +16,12 @@ from server.api.writers import (
     data_writer,
     history_parts,
     observation_dimension,
+    whole_series,
 )
 from server.auth import check_data_access
 from server.errors import InvalidQuery, NoResults, NotFound, NotImplementedFeature
 from server.formats.data_writers import DataMessage
+from server.formats.encoded import EncodedSeries
 from server.formats.language import localised_rows, preferred_languages
 from server.formats.media import negotiate
 from server.formats.partial import cut_item_scheme, is_item_scheme
@@ -386,7 +388,8 @@ def data_query(segments: list[str]) -> Response:
     check_data_access(store, flow)
     at_observation = observation_dimension(media, dsd)
     query = cross_query(media, dsd, at_observation, query)
-    check_result_size(store, flow.pk, query)
+    encoded = whole_series(store, flow, dsd, query, media, at_observation)
+    check_result_size(store, flow.pk, query, whole=encoded is not None)
     message = DataMessage(dsd=dsd, flow=_ref(flow), sender=_sender())
     parts = history_parts(store, flow, dsd, query, media, at_observation)
     if parts is not None:
@@ -395,14 +398,21 @@ def data_query(segments: list[str]) -> Response:
         writer = data_writer(media, store, flow, dsd, parts=parts)
         body = _encode(writer(message, iter(())))
         return Response(body, content_type=media.content_type)
-    rows = store.select_observations(flow.pk, query)
+    rows = (
+        encoded.rows
+        if encoded is not None
+        else store.select_observations(flow.pk, query)
+    )
     first = next(rows, None)
     if first is None:
         raise NoResults(no_data_message(store, query, flow, dsd))
+    rows = chain([first], rows)
+    if encoded is not None:
+        rows = EncodedSeries(encoded.encoding, rows)
     writer = data_writer(
         media, store, flow, dsd, dimension_at_observation=at_observation
     )
-    body = _encode(writer(message, chain([first], rows)))
+    body = _encode(writer(message, rows))
     return Response(body, content_type=media.content_type)
 
 

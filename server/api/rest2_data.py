@@ -38,8 +38,9 @@ from server.api.writers import (
     data_writer,
     history_parts,
     observation_dimension,
+    whole_series,
 )
-from server.auth import check_data_access
+from server.auth import check_data_access, current_user, is_restricted
 from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.data_writers import DataMessage
 from server.formats.media import negotiate
@@ -121,6 +122,10 @@ def data_query(segments: list[str]) -> Response:
 
     store = get_store()
     flows = _context_flows(store, context, agencies, ids, patterns)
+    if len(flows) > 1 and current_user(store) is None:
+        # Among several, a restricted dataflow is left out unsaid: whether it
+        # holds matching data must not show through the choice of a dataflow.
+        flows = [flow for flow in flows if not is_restricted(flow.xml)]
     candidates = _candidates(store, flows, raw_key, filters, common)
     chosen = _choose(store, candidates)
     if chosen is None:
@@ -128,7 +133,12 @@ def data_query(segments: list[str]) -> Response:
     check_data_access(store, chosen.flow)
     at_observation = observation_dimension(media, chosen.dsd)
     query = cross_query(media, chosen.dsd, at_observation, chosen.query)
-    check_result_size(store, chosen.flow.pk, query)
+    encoded = None
+    if chosen.attributes is None:  # every attribute shown
+        encoded = whole_series(
+            store, chosen.flow, chosen.dsd, query, media, at_observation
+        )
+    check_result_size(store, chosen.flow.pk, query, whole=encoded is not None)
     parts = history_parts(store, chosen.flow, chosen.dsd, query, media, at_observation)
     if parts is not None:
         if not parts:
@@ -137,6 +147,12 @@ def data_query(segments: list[str]) -> Response:
         writer = data_writer(media, store, chosen.flow, chosen.dsd, parts=parts)
         body = (chunk.encode("utf-8") for chunk in writer(message, iter(())))
         return Response(body, content_type=media.content_type)
+    if encoded is not None:
+        first = next(encoded.rows, None)
+        if first is None:
+            return no_content()
+        encoded.rows = chain([first], encoded.rows)
+        return _respond(media, chosen, encoded, at_observation)
     rows = store.select_observations(chosen.flow.pk, query)
     first = next(rows, None)
     if first is None:
@@ -233,6 +249,8 @@ def _candidates(store, flows: list, raw_key: str, filters, common) -> list[Candi
     structures: dict = {}
     for flow in flows:
         structure = tuple(json.loads(flow.model).get("structure", ()))
+        if not structure and len(flows) > 1:
+            continue  # a dataflow without a structure holds no data to choose
         if structure not in structures:
             structures[structure] = store.structure_of(flow)
         dsd = structures[structure]

@@ -26,6 +26,7 @@ from server.errors import InvalidQuery, NotImplementedFeature
 from server.formats.cross_section import cross_section, pivot
 from server.formats.data_parts import Names
 from server.formats.data_writers import ALL_DIMENSIONS
+from server.formats.encoded import EncodedSeries
 from server.formats.ns import COM, STR, XML_LANG
 from server.formats.registry import DATA_WRITERS
 from server.history import DataPart, changes_since, history
@@ -150,6 +151,60 @@ def history_parts(
     )
 
 
+_CSV_DEFAULTS = {("labels", "id"), ("time_format", "original"), ("keys", "none")}
+# Writers that can send whole series as kept text, and the text each sends.
+ENCODED_WRITERS = {
+    "generic21": "generic",
+    "generic21ts": "generic",
+    "specific21": "specific",
+    "specific21ts": "specific",
+    "ml30": "ml30",
+    "csv10": "csv",
+    "csv20": "csv",
+}
+
+
+def whole_series(
+    store, flow, dsd: DataStructure, query: DataQuery, media, at_observation: str
+) -> EncodedSeries | None:
+    """The answer's series with their kept text (see :mod:`server.formats.encoded`)
+    when the query asks for whole series of current data as time series in a
+    format that keeps text, with every attribute; None when rows are needed."""
+    from server.api.rest15 import csv_options
+
+    encoding = ENCODED_WRITERS.get(media.writer)
+    whole = (
+        query.detail == "full"
+        and query.start is None
+        and query.end is None
+        and query.first_n is None
+        and query.last_n is None
+        and query.updated_after is None
+        and not query.filters
+        and not query.sort
+        and not query.time_descending
+        and not query.offset
+        and query.limit is None
+        and not query.cross_section
+    )
+    # Flat generic data are made from the time series' text; other flat forms
+    # and cross-sections take rows.
+    flat_generic = at_observation == ALL_DIMENSIONS and media.writer == "generic21"
+    if (
+        encoding is None
+        or not whole
+        or (at_observation != dsd.time_dimension and not flat_generic)
+        or parameters.boolean("includeHistory", request.args.get("includeHistory"))
+        or (
+            media.writer == "csv20"
+            and csv_options(request.headers.get("Accept")).items() - _CSV_DEFAULTS
+        )
+    ):
+        return None
+    rows = store.select_series_text(flow.pk, query, encoding, dsd)
+    return None if rows is None else EncodedSeries(encoding, rows)
+
+
 def data_writer(
     media,
     store,
@@ -169,11 +224,14 @@ def data_writer(
         )
     if is_cross_section(media, dsd, dimension_at_observation):
         writer = _crossed(writer, dsd, dimension_at_observation)
+    named = media.writer in NAMED_WRITERS
     if media.writer == "csv20":
         from server.api.rest15 import csv_options
 
-        writer = functools.partial(writer, **csv_options(request.headers.get("Accept")))
-    if media.writer in NAMED_WRITERS:
+        options = csv_options(request.headers.get("Accept"))
+        writer = functools.partial(writer, **options)
+        named = options.get("labels", "id") != "id"  # ids alone need no names
+    if named:
         writer = functools.partial(writer, names=names_for(store, flow, dsd))
     return writer
 

@@ -38,7 +38,8 @@ from server.formats.data_parts import (
     check_action,
     group_series,
 )
-from server.formats.data_writers import DataMessage, format_value
+from server.formats.data_writers import DataMessage, encoded_csv, format_value
+from server.formats.encoded import EncodedSeries
 from server.history import DataPart
 
 __all__ = ["KEYS", "LABELS", "TIME_FORMATS", "normalized_period", "write_csv20"]
@@ -156,6 +157,11 @@ class _Table:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self._header())
+        if isinstance(rows, EncodedSeries) and not parts and self._plain():
+            yield out.getvalue()
+            lead = self._structure() + [letter]
+            yield from encoded_csv(rows, lambda key: [*lead, *key.split(".")])
+            return
         sets = [(p.rows, ACTIONS[p.action]) for p in parts or []] or [(rows, letter)]
         numbered = (
             (series, action)
@@ -172,6 +178,15 @@ class _Table:
                 out.seek(0)
                 out.truncate()
         yield out.getvalue()
+
+    def _plain(self) -> bool:
+        """Rows are ids, periods as given, no key columns: kept text serves."""
+        return (
+            self.labels == "id"
+            and not self.normalized
+            and not self.series_key
+            and not self.obs_key
+        )
 
     def _header(self) -> list[str]:
         dsd = self.dsd

@@ -9,6 +9,7 @@ messages, and :data:`ACTIONS` lists the data set actions of the standard.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -23,6 +24,7 @@ __all__ = [
     "Observation",
     "Presentation",
     "Series",
+    "attribute_values",
     "check_action",
     "group_series",
     "number",
@@ -125,20 +127,29 @@ def group_series(rows: Iterable) -> Iterator[Series]:
     """
     for _, group in itertools.groupby(rows, key=lambda row: (row.key, row.provider)):
         first = next(group)
-        series = Series(first.key.split("."), _attributes(first.series_attributes), [])
+        series = Series(
+            first.key.split("."), attribute_values(first.series_attributes), []
+        )
         for row in itertools.chain([first], group):
             if row.period is None:
                 continue
             observation = Observation(
-                row.period, row.value, _attributes(row.attributes)
+                row.period, row.value, attribute_values(row.attributes)
             )
             series.observations.append(observation)
         yield series
 
 
-def _attributes(text: str | None) -> dict[str, str]:
-    values = json.loads(text) if text else {}
-    return {k: str(v) for k, v in values.items() if v is not None and v != ""}
+def attribute_values(text: str | None) -> dict[str, str]:
+    """Attribute values kept as JSON, as text; empty values left out."""
+    return dict(_values(text)) if text else {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _values(text: str) -> tuple[tuple[str, str], ...]:
+    """The values of a JSON text; few texts repeat across many rows."""
+    values = json.loads(text)
+    return tuple((k, str(v)) for k, v in values.items() if v is not None and v != "")
 
 
 def peek(series: Iterator[Series]) -> tuple[Series | None, Iterator[Series]]:

@@ -316,6 +316,7 @@ class _Builder:
             value,
             {a: values[a] for a in self.obs_attributes if values.get(a)},
             {a: values[a] for a in self.series_attributes if values.get(a)},
+            bool((values.get(self.measure) or "").strip()),
         )
 
     def _code(self, values: dict[str, str], dimension: str, where: str) -> str:
@@ -711,6 +712,10 @@ def _xml_dataset(
 # -- SDMX-CSV --------------------------------------------------------------------------
 
 
+# What the cells naming a row's data set say (structure kind, id, action), by cells.
+_DATASET_KEYS: dict[tuple, tuple[str, str, str]] = {}
+
+
 @dataclass(slots=True)
 class _CsvLayout:
     """Where things are in the rows of one SDMX-CSV message."""
@@ -751,10 +756,63 @@ class _CsvLayout:
             raise InvalidData(
                 f"row {number} has {len(row)} fields, the header has {self.width}"
             )
+        # Rows repeat the same few cells here: each spelling is read once.
+        cells = (
+            None if self.kind is None else row[self.kind],
+            row[self.ref],
+            None if self.action is None else row[self.action],
+        )
+        known = _DATASET_KEYS.get(cells)
+        if known is None:
+            known = self._dataset_key(number, row)
+            if len(_DATASET_KEYS) < 1000:
+                _DATASET_KEYS[cells] = known
+        return known
+
+    def _dataset_key(self, number: int, row: list[str]) -> tuple[str, str, str]:
         kind = "dataflow" if self.kind is None else row[self.kind].strip()
         letter = "" if self.action is None else row[self.action].strip()
         reference = row[self.ref].split(": ", 1)[0].strip()
         return kind, reference, _csv_action(letter, number)
+
+    def reader(self, builder: _Builder) -> Callable[[list[str], int], Observation]:
+        """The observation of a row, as ``builder.observation(self.values(…))``
+        makes it, by column positions: rows whose key and period are complete
+        take the short way, the others the long one and its error."""
+        columns = self.columns
+        positions = [columns.get(d) for d in builder.dimensions]
+        time = columns.get(builder.time)
+        if self.labels or builder.wildcard or time is None or None in positions:
+            return lambda row, number: builder.observation(
+                self.values(row, builder), f"row {number}"
+            )
+        measure = columns.get(builder.measure)
+        obs = [(a, columns[a]) for a in builder.obs_attributes if a in columns]
+        series = [(a, columns[a]) for a in builder.series_attributes if a in columns]
+
+        def read(row: list[str], number: int) -> Observation:
+            key = tuple([row[i] for i in positions])
+            period = row[time]
+            if not period or "" in key:
+                return builder.observation(self.values(row, builder), f"row {number}")
+            text = "" if measure is None else row[measure]
+            if text in _MISSING:
+                value = None
+            elif _NUMBER.fullmatch(text):
+                value = float(text)
+            else:
+                value = _number(text, f"row {number}")
+            obs_values, series_values = {}, {}
+            for a, i in obs:
+                if row[i]:
+                    obs_values[a] = row[i]
+            for a, i in series:
+                if row[i]:
+                    series_values[a] = row[i]
+            given = bool(text.strip())
+            return Observation(key, period, value, obs_values, series_values, given)
+
+        return read
 
     def values(self, row: list[str], builder: _Builder) -> dict[str, str]:
         """Component id -> value of a row; labels are cut from coded values."""
@@ -847,10 +905,8 @@ def _csv_dataset(
             f"{', '.join(missing)} of data structure {dsd.ref.triple}; SDMX-CSV needs "
             "one column per dimension"
         )
-    observations = (
-        builder.observation(layout.values(row, builder), f"row {number}")
-        for number, row in itertools.chain([first], rows)
-    )
+    read = layout.reader(builder)
+    observations = (read(row, number) for number, row in itertools.chain([first], rows))
     return DataSetRead(structure, action, None, dsd, observations)
 
 

@@ -13,18 +13,21 @@ is left out of it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from server.formats.encoded import EncodedSeries, csv_lines, csv_prefix
 from server.formats.ns import COM, GEN, MES, SPEC, XSI
 from server.formats.xmlutil import attr, header
 from server.history import DELETE, DataPart
 from server.model import ArtefactRef, DataStructure
 
 _FLUSH = 256  # series per chunk
+_ENCODED_CHUNK = 256 * 1024  # characters of kept text per chunk
 ALL_DIMENSIONS = "AllDimensions"
 
 
@@ -46,6 +49,35 @@ def format_value(value: float | None) -> str:
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))
+
+
+def generic_observation(period: str, shown: str, attributes: str) -> str:
+    """One ``gen:Obs`` element of a generic time series: its period, its value as
+    :func:`format_value` writes it and its ``gen:Attributes`` (or nothing)."""
+    return (
+        f"<gen:Obs><gen:ObsDimension value={attr(period)}/>"
+        f'<gen:ObsValue value="{shown}"/>{attributes}</gen:Obs>'
+    )
+
+
+def generic_attributes(values: dict) -> str:
+    """The ``gen:Attributes`` element of attribute values; nothing when none."""
+    if not values:
+        return ""
+    return _generic_values(tuple((k, str(v)) for k, v in values.items()))
+
+
+def observation_cells(
+    period: str, value: float | None, values: dict, attributes: list[str]
+) -> list[str]:
+    """The SDMX-CSV cells of an observation from its time period on: period, value
+    and the value of each attribute (series and observation values merged)."""
+    shown = "" if value is None else format_value(value)
+    cells = [period, shown]
+    for attribute in attributes:
+        given = values.get(attribute)
+        cells.append("" if given is None else str(given))
+    return cells
 
 
 def _series(rows: Iterable) -> Iterator[tuple[str, dict, list]]:
@@ -143,6 +175,9 @@ def _generic_series(
 ) -> Iterator[str]:
     """Series of a GenericData data set; in a Delete data set, keys only."""
     dims = message.dsd.dimension_ids
+    if isinstance(rows, EncodedSeries) and not keys_only:
+        yield from _generic_encoded(dims, rows)
+        return
     buffer: list[str] = []
     for key, series_attrs, observations in _series(rows):
         buffer.append("<gen:Series><gen:SeriesKey>")
@@ -152,7 +187,7 @@ def _generic_series(
         )
         buffer.append("</gen:SeriesKey>")
         if not keys_only:
-            buffer.append(_generic_attributes(series_attrs))
+            buffer.append(generic_attributes(series_attrs))
         for period, value, obs_attrs in observations:
             if keys_only:
                 buffer.append(
@@ -160,10 +195,9 @@ def _generic_series(
                 )
                 continue
             buffer.append(
-                f"<gen:Obs><gen:ObsDimension value={attr(period)}/>"
-                f'<gen:ObsValue value="{format_value(value)}"/>'
-                + _generic_attributes(obs_attrs)
-                + "</gen:Obs>"
+                generic_observation(
+                    period, format_value(value), generic_attributes(obs_attrs)
+                )
             )
         buffer.append("</gen:Series>")
         if len(buffer) > _FLUSH * 8:
@@ -172,10 +206,44 @@ def _generic_series(
     yield "".join(buffer)
 
 
+def _generic_encoded(dims: list[str], rows: EncodedSeries) -> Iterator[str]:
+    """Generic series whose observations are kept written (see
+    :mod:`server.formats.encoded`)."""
+
+    def series(row) -> str:  # noqa: ANN001
+        head = "".join(
+            f"<gen:Value id={attr(d)} value={attr(c)}/>"
+            for d, c in zip(dims, row.key.split("."), strict=True)
+        )
+        series_attrs = generic_attributes(json.loads(row.series_attributes or "{}"))
+        return (
+            f"<gen:Series><gen:SeriesKey>{head}</gen:SeriesKey>{series_attrs}"
+            f"{row.text}</gen:Series>"
+        )
+
+    return chunked(map(series, rows))
+
+
+def chunked(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces joined into chunks of about :data:`_ENCODED_CHUNK` characters."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size > _ENCODED_CHUNK:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    yield "".join(buffer)
+
+
 def _generic_flat(message: DataMessage, rows: Iterable) -> Iterator[str]:
     """The observations of a flat GenericData data set, each with its whole key."""
     dsd = message.dsd
     dims, time_id = dsd.dimension_ids, dsd.time_dimension
+    if isinstance(rows, EncodedSeries):
+        yield from _generic_flat_encoded(dims, time_id, rows)
+        return
     buffer: list[str] = []
     for key, series_attrs, observations in _series(rows):
         series_key = "".join(
@@ -187,7 +255,7 @@ def _generic_flat(message: DataMessage, rows: Iterable) -> Iterator[str]:
                 f"<gen:Obs><gen:ObsKey>{series_key}"
                 f"<gen:Value id={attr(time_id)} value={attr(period)}/></gen:ObsKey>"
                 f'<gen:ObsValue value="{format_value(value)}"/>'
-                + _generic_attributes({**series_attrs, **obs_attrs})
+                + generic_attributes({**series_attrs, **obs_attrs})
                 + "</gen:Obs>"
             )
         if len(buffer) > _FLUSH * 8:
@@ -196,12 +264,39 @@ def _generic_flat(message: DataMessage, rows: Iterable) -> Iterator[str]:
     yield "".join(buffer)
 
 
-def _generic_attributes(values: dict) -> str:
-    if not values:
-        return ""
-    inner = "".join(
-        f"<gen:Value id={attr(k)} value={attr(str(v))}/>" for k, v in values.items()
-    )
+def _generic_flat_encoded(
+    dims: list[str], time_id: str, rows: EncodedSeries
+) -> Iterator[str]:
+    """Flat generic observations made from the kept text of whole series: each
+    ``gen:ObsDimension`` becomes the whole ``gen:ObsKey``, and the series'
+    attribute values go first into each observation's ``gen:Attributes`` (the two
+    never share an attribute). Values are escaped, so the markup found is markup."""
+    obs_head = "<gen:Obs><gen:ObsDimension value="
+    time = attr(time_id)
+
+    def observations(row) -> str:  # noqa: ANN001
+        series_key = "".join(
+            f"<gen:Value id={attr(d)} value={attr(c)}/>"
+            for d, c in zip(dims, row.key.split("."), strict=True)
+        )
+        key = f"<gen:Obs><gen:ObsKey>{series_key}<gen:Value id={time} value="
+        text = row.text.replace(obs_head, key).replace(
+            "/><gen:ObsValue value=", "/></gen:ObsKey><gen:ObsValue value="
+        )
+        series_attrs = generic_attributes(json.loads(row.series_attributes or "{}"))
+        if series_attrs:
+            values = series_attrs[len("<gen:Attributes>") : -len("</gen:Attributes>")]
+            text = text.replace("<gen:Attributes>", "<gen:Attributes>" + values)
+            text = text.replace('"/></gen:Obs>', f'"/>{series_attrs}</gen:Obs>')
+        return text
+
+    return chunked(map(observations, rows))
+
+
+@functools.lru_cache(maxsize=4096)
+def _generic_values(pairs: tuple[tuple[str, str], ...]) -> str:
+    """``gen:Attributes`` of attribute values; few sets repeat across observations."""
+    inner = "".join(f"<gen:Value id={attr(k)} value={attr(v)}/>" for k, v in pairs)
     return f"<gen:Attributes>{inner}</gen:Attributes>"
 
 
@@ -248,13 +343,30 @@ def write_structure_specific(
     yield f"</mes:{root}>"
 
 
+def specific_observation(
+    dsd: DataStructure, period: str, shown: str, extra: str
+) -> str:
+    """One ``Obs`` element of a structure-specific series: period, value as
+    :func:`format_value` writes it, and its attributes as :func:`xml_values`
+    writes them."""
+    return f'<Obs {dsd.time_dimension}={attr(period)} {dsd.measure}="{shown}"{extra}/>'
+
+
+def xml_values(values: dict) -> str:
+    """Attribute values as XML attributes, `` ID="value"`` each, in their order."""
+    return "".join(f" {k}={attr(str(v))}" for k, v in values.items())
+
+
 def _specific_series(
     message: DataMessage, rows: Iterable, keys_only: bool
 ) -> Iterator[str]:
     """Series of a StructureSpecificData data set; in a Delete data set, keys only."""
     dsd = message.dsd
     dims = dsd.dimension_ids
-    time_id, measure = dsd.time_dimension, dsd.measure
+    time_id = dsd.time_dimension
+    if isinstance(rows, EncodedSeries) and not keys_only:
+        yield from _specific_encoded(dims, rows)
+        return
     buffer: list[str] = []
     for key, series_attrs, observations in _series(rows):
         pairs = list(zip(dims, key.split("."), strict=True))
@@ -267,14 +379,29 @@ def _specific_series(
             if keys_only:
                 buffer.append(f"<Obs {time_id}={attr(period)}/>")
                 continue
-            extra = "".join(f" {k}={attr(str(v))}" for k, v in obs_attrs.items())
             shown = format_value(value)
-            buffer.append(f'<Obs {time_id}={attr(period)} {measure}="{shown}"{extra}/>')
+            buffer.append(
+                specific_observation(dsd, period, shown, xml_values(obs_attrs))
+            )
         buffer.append("</Series>")
         if len(buffer) > _FLUSH * 8:
             yield "".join(buffer)
             buffer = []
     yield "".join(buffer)
+
+
+def _specific_encoded(dims: list[str], rows: EncodedSeries) -> Iterator[str]:
+    """Structure-specific series whose observations are kept written."""
+
+    def series(row) -> str:  # noqa: ANN001
+        pairs = [
+            *zip(dims, row.key.split("."), strict=True),
+            *json.loads(row.series_attributes or "{}").items(),
+        ]
+        head = " ".join(f"{k}={attr(str(v))}" for k, v in pairs)
+        return f"<Series {head}>{row.text}</Series>"
+
+    return chunked(map(series, rows))
 
 
 def _specific_flat(message: DataMessage, rows: Iterable) -> Iterator[str]:
@@ -313,6 +440,10 @@ def write_csv10(message: DataMessage, rows: Iterable) -> Iterator[str]:
         ["DATAFLOW", *dsd.dimension_ids, dsd.time_dimension, dsd.measure, *attributes]
     )
     flow = message.flow.triple
+    if isinstance(rows, EncodedSeries):
+        yield out.getvalue()
+        yield from encoded_csv(rows, lambda key: [flow, *key.split(".")])
+        return
     for index, (key, series_attrs, observations) in enumerate(_series(rows)):
         codes = key.split(".")
         if not observations:  # serieskeysonly, nodata
@@ -320,10 +451,8 @@ def write_csv10(message: DataMessage, rows: Iterable) -> Iterator[str]:
             writer.writerow([flow, *codes, "", "", *series_values])
         for period, value, obs_attrs in observations:
             merged = {**series_attrs, **obs_attrs}
-            shown = "" if value is None else format_value(value)
-            writer.writerow(
-                [flow, *codes, period, shown, *(merged.get(a, "") for a in attributes)]
-            )
+            cells = observation_cells(period, value, merged, attributes)
+            writer.writerow([flow, *codes, *cells])
         if index % _FLUSH == _FLUSH - 1:
             yield out.getvalue()
             out.seek(0)
@@ -336,3 +465,9 @@ DATA_WRITERS = {
     "specific21": write_structure_specific,
     "csv10": write_csv10,
 }
+
+
+def encoded_csv(rows: EncodedSeries, lead: Callable[[str], list[str]]) -> Iterator[str]:
+    """SDMX-CSV rows of series whose observations are kept written: the cells
+    ``lead`` gives for a series key, then each observation's text."""
+    return chunked(csv_lines(csv_prefix(lead(row.key)), row.text) for row in rows)

@@ -21,12 +21,19 @@ from collections.abc import Iterable, Iterator
 from server.formats.data_parts import (
     Presentation,
     Series,
+    attribute_values,
     check_action,
     group_series,
     peek,
     urn,
 )
-from server.formats.data_writers import ALL_DIMENSIONS, DataMessage, format_value
+from server.formats.data_writers import (
+    ALL_DIMENSIONS,
+    DataMessage,
+    format_value,
+    specific_observation,
+)
+from server.formats.encoded import EncodedSeries
 from server.formats.xmlutil import attr, header
 from server.history import DELETE, DataPart
 from server.model import ArtefactRef, Component
@@ -79,7 +86,14 @@ def write_ml30(
 
     for part in parts if parts is not None else [DataPart(action, rows)]:
         keys_only = part.action == DELETE
-        first, all_series = peek(group_series(part.rows))
+        encoded = isinstance(part.rows, EncodedSeries) and not keys_only and not flat
+        if encoded:  # whole series kept written: (series, its observations' text)
+            first_pair, pairs = peek(_with_text(part.rows))
+            first = first_pair[0] if first_pair else None
+            all_series = iter(())
+        else:
+            first, all_series = peek(group_series(part.rows))
+            pairs = iter(())
         data_set = (
             ""
             if keys_only
@@ -101,6 +115,13 @@ def write_ml30(
             f"{data_set}>"
         )
         buffer: list[str] = []
+        for series, text in pairs:
+            buffer.append(_series_head(message, presentation, series))
+            buffer.append(text)
+            buffer.append("</Series>")
+            if len(buffer) >= _FLUSH:
+                yield "".join(buffer)
+                buffer = []
         for series in all_series:
             if keys_only:
                 buffer.append(_keys(message, series))
@@ -149,18 +170,36 @@ def _structure_id(flow: ArtefactRef) -> str:
 
 def _series(message: DataMessage, presentation: Presentation, series: Series) -> str:
     dsd = message.dsd
-    key = "".join(
-        f" {d}={attr(c)}" for d, c in zip(dsd.dimension_ids, series.key, strict=True)
-    )
-    parts = [f"<Series{key}{_xml_attributes(presentation.series, series.attributes)}>"]
+    parts = [_series_head(message, presentation, series)]
     for obs in series.observations:
         values = _xml_attributes(presentation.observation, obs.attributes)
-        parts.append(
-            f"<Obs {dsd.time_dimension}={attr(obs.period)} "
-            f'{dsd.measure}="{format_value(obs.value)}"{values}/>'
-        )
+        shown = format_value(obs.value)
+        parts.append(specific_observation(dsd, obs.period, shown, values))
     parts.append("</Series>")
     return "".join(parts)
+
+
+def _series_head(
+    message: DataMessage, presentation: Presentation, series: Series
+) -> str:
+    """The opening ``Series`` element: its key and series attributes."""
+    key = "".join(
+        f" {d}={attr(c)}"
+        for d, c in zip(message.dsd.dimension_ids, series.key, strict=True)
+    )
+    return f"<Series{key}{_xml_attributes(presentation.series, series.attributes)}>"
+
+
+def _with_text(rows: EncodedSeries) -> Iterator[tuple[Series, str]]:
+    """Each kept series (without observations) and its observations' text."""
+    for row in rows:
+        attributes = attribute_values(row.series_attributes)
+        yield Series(row.key.split("."), attributes, []), row.text
+
+
+def observation_values(presentation: Presentation, values: dict[str, str]) -> str:
+    """The observation attributes of an SDMX-ML 3.0 ``Obs`` element."""
+    return _xml_attributes(presentation.observation, values)
 
 
 def _flat(message: DataMessage, presentation: Presentation, series: Series) -> str:

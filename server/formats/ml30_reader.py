@@ -35,7 +35,7 @@ from typing import IO
 
 from lxml import etree
 
-from server.errors import InvalidStructure
+from server.errors import InvalidMessage, InvalidStructure
 from server.formats.ml30_artefacts import (
     COM30,
     MES30,
@@ -50,12 +50,6 @@ from server.model import Artefact
 
 SCHEMA_DIR_30 = SCHEMA_DIR.parent / "sdmx-ml-3.0"
 _BASE30 = MES30.rsplit("/", 1)[0] + "/"  # every SDMX-ML 3.0 namespace starts so
-
-
-class InvalidMessage(InvalidStructure):
-    """The body is not a valid SDMX-ML 3.0.0 structure message (400)."""
-
-    status = 400
 
 
 @cache

@@ -9,7 +9,7 @@ from typing import IO
 
 from lxml import etree
 
-from server.errors import InvalidStructure, NotImplementedFeature
+from server.errors import InvalidMessage, InvalidStructure, NotImplementedFeature
 from server.formats.ml30_artefacts import IMPLIED_CLASS
 from server.formats.ns import COM, MES, STR, XML_LANG
 from server.formats.schemas import message_schema_21
@@ -79,15 +79,15 @@ def read_structure_message(source: str | IO[bytes]) -> list[Artefact]:
     try:
         root = etree.parse(source, parser).getroot()
     except etree.XMLSyntaxError as error:
-        raise InvalidStructure(f"not well-formed XML: {error}") from None
+        raise InvalidMessage(f"not well-formed XML: {error}") from None
     if root.tag != _q(MES, "Structure"):
-        raise InvalidStructure(
+        raise InvalidMessage(
             f"expected an SDMX-ML 2.1 Structure message, found {root.tag}"
         )
     schema = message_schema_21()
     if not schema.validate(root):
         error = schema.error_log.last_error
-        raise InvalidStructure(
+        raise InvalidMessage(
             f"the structure message is not valid SDMX-ML 2.1 (line {error.line}): "
             f"{error.message}"
         )
@@ -118,6 +118,12 @@ def _artefact(resource: str, element: etree._Element) -> Artefact:
     )
     if not ref.agency or not ref.id:
         raise InvalidStructure(f"a {resource} lacks agencyID or id")
+    urn = element.get("urn")
+    if urn is not None and not urn.endswith(f"={ref.triple}"):
+        raise InvalidStructure(
+            f"{resource} {ref.triple} carries the urn {urn[:200]}, which names "
+            "another artefact; correct the urn or leave it out"
+        )
     names = {
         n.get(XML_LANG, "en"): n.text or "" for n in element.iterfind(_q(COM, "Name"))
     }

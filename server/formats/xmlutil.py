@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ def escape(text: str) -> str:
     return _escape(_xml_chars(text))
 
 
+@functools.lru_cache(maxsize=65536)
 def attr(text: str) -> str:
     """A quoted, escaped attribute value (newlines and tabs kept as references)."""
     return quoteattr(_xml_chars(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})

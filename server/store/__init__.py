@@ -6,9 +6,11 @@ locking, driver names) are kept to :func:`create_engine`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
+import operator
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -19,6 +21,7 @@ from lxml import etree
 from sqlalchemy.engine import Connection, Engine
 
 from server.errors import Conflict, InvalidData, InvalidStructure, NotFound
+from server.formats.encoded import Encoder, layout
 from server.model import Artefact, ArtefactRef, DataStructure, Observation
 from server.query.periods import canonical_period, period_span
 from server.store import schema
@@ -64,8 +67,11 @@ class Store:
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as conn:
                 self.lock(conn)
+                _drop_stale_derived(conn)
                 schema.metadata.create_all(conn)
             return
+        with self.engine.begin() as conn:
+            _drop_stale_derived(conn)
         for attempt in range(10):
             try:
                 schema.metadata.create_all(self.engine)
@@ -155,8 +161,46 @@ class Store:
             )
         for item in artefacts:
             self._put_one(item, conn)
+        for item in artefacts:
+            if item.ref.type == "contentconstraint":
+                self._check_constraint(conn, item)
         self._record_change(conn)
         return len(artefacts)
+
+    def _check_constraint(self, conn: Connection, item: Artefact) -> None:
+        """A constraint's cube regions name components of the data structures it
+        constrains, and codes of their codelists; otherwise 409 listing what is
+        not there (a constraint naming an unknown code would refuse every
+        submission)."""
+        root = etree.fromstring(item.xml.encode("utf-8"))
+        unknown: set[str] = set()
+        for dsd in self._constrained_structures(conn, item):
+            unknown |= _not_in_structure(root, dsd, self.code_sets(dsd, conn))
+        if unknown:
+            listed = ", ".join(sorted(unknown)[:20])
+            raise MissingReferences(
+                f"constraint {item.ref.triple} names what its data structure does "
+                f"not have: {listed}; correct the constraint"
+            )
+
+    def _constrained_structures(
+        self, conn: Connection, item: Artefact
+    ) -> list[DataStructure]:
+        """The data structures of what a constraint is attached to."""
+        structures = []
+        for ref in item.references:
+            if ref.type == "datastructure":
+                structures.append(self.data_structure(ref, conn))
+                continue
+            if ref.type not in ("dataflow", "provisionagreement"):
+                continue
+            flows = [ref]
+            if ref.type == "provisionagreement":
+                named = self._neighbours({ref}, True, conn)
+                flows = [r for r in named if r.type == "dataflow"]
+            for row in self.rows_for(flows, conn):
+                structures.append(self.structure_of(row, conn))
+        return structures
 
     def delete_artefact(self, ref: ArtefactRef, conn: Connection) -> None:
         """Remove an artefact that nothing refers to and that holds no data.
@@ -213,6 +257,11 @@ class Store:
     def _put_one(self, item: Artefact, conn: Connection) -> None:
         a = schema.artefact
         ref = item.ref
+        if ref.type == "dataflow" and "structure" not in item.model:
+            raise InvalidStructure(
+                f"dataflow {ref.triple} names no data structure; give its Structure"
+            )
+        self._check_equivalent_version(conn, ref)
         values = dict(
             is_final=item.is_final,
             names=json.dumps(item.names),
@@ -255,13 +304,45 @@ class Store:
                 ],
             )
 
+    def _check_equivalent_version(self, conn: Connection, ref: ArtefactRef) -> None:
+        """Another version spelling the same version (``1.0`` and ``1.0.0``): 409,
+        since queries by version could not tell them apart."""
+        a = schema.artefact
+        same = _version_value(ref.version)
+        for version in conn.scalars(
+            sa.select(a.c.version).where(
+                a.c.type == ref.type, a.c.agency == ref.agency, a.c.id == ref.id
+            )
+        ):
+            if version != ref.version and _version_value(version) == same:
+                raise Conflict(
+                    f"{ref.type} {ref.agency}:{ref.id} is stored as version "
+                    f"{version}, which is version {ref.version} spelled another way; "
+                    f"send it as {version}, or as another version"
+                )
+
     def _check_structure_in_use(
         self, conn: Connection, pk: int, item: Artefact
     ) -> None:
-        """A data structure whose components change while data use it: 409."""
+        """A data structure whose components change while data use it, or a
+        dataflow holding data pointed at another data structure: 409."""
+        a, s = schema.artefact, schema.series
+        if item.ref.type == "dataflow":
+            stored = json.loads(conn.scalar(sa.select(a.c.model).where(a.c.pk == pk)))
+            if stored.get("structure") == item.model.get("structure"):
+                return
+            used = conn.scalar(
+                sa.select(sa.func.count()).select_from(s).where(s.c.flow_pk == pk)
+            )
+            if used:
+                raise Conflict(
+                    f"dataflow {item.ref.triple} holds data ({used} series) and would "
+                    "name another data structure; publish a new version of the "
+                    "dataflow for the new structure"
+                )
+            return
         if item.ref.type != "datastructure":
             return
-        a, s = schema.artefact, schema.series
         stored = json.loads(conn.scalar(sa.select(a.c.model).where(a.c.pk == pk)))
         if stored == item.model:
             return
@@ -485,7 +566,10 @@ class Store:
         writer.merge = merge
         for chunk in batched(observations, _CHUNK):
             writer.write(chunk)
+        write_series_text(conn, dsd, set(writer.series_pks.values()))
         self._record_change(conn)
+        if writer.count >= _ANALYZE_AFTER:
+            analyze(conn)
         return writer.count
 
     def delete_observations(
@@ -506,22 +590,91 @@ class Store:
         s, o = schema.series, schema.observation
         stamp = stamp or now()
         count = 0
+        touched: set[int] = set()
         for obs in observations:
             matching = sa.select(s.c.pk).where(
                 s.c.flow_pk == flow.pk,
                 s.c.provider == provider,
                 *(s.c[f"d{i}"] == code for i, code in enumerate(obs.key) if code),
             )
+            if not obs.measure_given and (obs.obs_attributes or obs.series_attributes):
+                changed, items = self._delete_values(conn, obs, matching, stamp)
+                touched |= changed
+                count += items
+                continue
             conditions = [o.c.series_pk.in_(matching), o.c.valid_to.is_(None)]
             if obs.period:
                 conditions.append(o.c.period == canonical_period(obs.period))
+            pks = set(
+                conn.scalars(sa.select(o.c.series_pk).where(*conditions).distinct())
+            )
+            if not pks:
+                continue
+            touched |= pks
             result = conn.execute(
                 sa.update(o).where(*conditions).values(valid_to=stamp)
             )
             count += result.rowcount
-        if count:
+        if touched:
+            write_series_text(conn, self.structure_of(flow, conn), touched)
             self._record_change(conn)
         return count
+
+    def _delete_values(
+        self, conn: Connection, obs: Observation, matching: sa.Select, stamp: str
+    ) -> tuple[set[int], int]:
+        """Delete the attribute values ``obs`` gives (any value stands for the
+        attribute) from the matching series and their current observations; an
+        observation so changed gets a new version from ``stamp``. Returns the
+        series changed and how many series and observations lost a value."""
+        s, o = schema.series, schema.observation
+        changed: set[int] = set()
+        items = 0
+        if obs.series_attributes:
+            for row in conn.execute(
+                sa.select(s.c.pk, s.c.attributes).where(s.c.pk.in_(matching))
+            ).all():
+                values = json.loads(row.attributes or "{}")
+                kept = {
+                    k: v for k, v in values.items() if k not in obs.series_attributes
+                }
+                if kept != values:
+                    conn.execute(
+                        sa.update(s)
+                        .where(s.c.pk == row.pk)
+                        .values(attributes=json.dumps(kept, sort_keys=True))
+                    )
+                    changed.add(row.pk)
+                    items += 1
+        if obs.obs_attributes:
+            conditions = [
+                o.c.series_pk.in_(matching),
+                o.c.valid_to.is_(None),
+                o.c.attributes.is_not(None),
+            ]
+            if obs.period:
+                conditions.append(o.c.period == canonical_period(obs.period))
+            columns = [c for c in o.columns if c.name != "pk"]
+            for row in conn.execute(
+                sa.select(o.c.pk, *columns).where(*conditions)
+            ).all():
+                values = json.loads(row.attributes)
+                kept = {k: v for k, v in values.items() if k not in obs.obs_attributes}
+                if kept == values:
+                    continue
+                conn.execute(
+                    sa.update(o).where(o.c.pk == row.pk).values(valid_to=stamp)
+                )
+                version = {c.name: row._mapping[c.name] for c in columns}
+                version.update(
+                    attributes=json.dumps(kept, sort_keys=True) if kept else None,
+                    valid_from=stamp,
+                    valid_to=None,
+                )
+                conn.execute(sa.insert(o).values(**version))
+                changed.add(row.series_pk)
+                items += 1
+        return changed, items
 
     def count_observations(self, flow_pk: int) -> int:
         s, o = schema.series, schema.observation
@@ -564,6 +717,70 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.execute(versions_statement(flow_pk, query)))
 
+    def select_series_text(
+        self, flow_pk: int, query, encoding: str, dsd: DataStructure
+    ) -> Iterator[sa.Row] | None:
+        """Whole series of a data query with their kept text in ``encoding`` (see
+        :mod:`server.formats.encoded`), or None when a matching series has none
+        of the data structure's layout (such series are answered row by row).
+
+        Only the key and provider filters of ``query`` apply: the caller asks only
+        for queries that have no others.
+        """
+        from server.store.data_select import series_text_statements
+
+        statement, missing = series_text_statements(
+            flow_pk, query, encoding, layout(dsd)
+        )
+        with self.engine.connect() as conn:
+            if conn.execute(missing).first() is not None:
+                return None
+
+        def rows() -> Iterator[sa.Row]:
+            with self.engine.connect() as conn:
+                result = conn.execution_options(
+                    stream_results=True, yield_per=50
+                ).execute(statement)
+                yield from result
+
+        return rows()
+
+    def fill_series_text(self) -> int:
+        """Write the kept text of series that have current observations and none
+        (a store from before kept text); return how many series were written."""
+        s, t, o = schema.series, schema.series_text, schema.observation
+        lacking = (
+            sa.select(s.c.pk, s.c.flow_pk)
+            .where(
+                ~sa.exists().where(t.c.series_pk == s.c.pk),
+                sa.exists().where(o.c.series_pk == s.c.pk, o.c.valid_to.is_(None)),
+            )
+            .order_by(s.c.flow_pk)
+        )
+        with self.engine.connect() as conn:
+            if conn.execute(lacking.limit(1)).first() is None:
+                return 0
+        written = 0
+        with self.engine.begin() as conn:
+            self.lock(conn)
+            a = schema.artefact
+            by_flow: dict[int, set[int]] = {}
+            for row in conn.execute(lacking):
+                by_flow.setdefault(row.flow_pk, set()).add(row.pk)
+            for flow_pk, pks in by_flow.items():
+                flow = conn.execute(sa.select(a).where(a.c.pk == flow_pk)).one()
+                write_series_text(conn, self.structure_of(flow, conn), pks)
+                written += len(pks)
+        log.info("kept text written for %d series stored before it", written)
+        return written
+
+    def count_series_text(self, flow_pk: int, query) -> int:
+        """How many observations the whole series of a data query hold."""
+        from server.store.data_select import series_text_count
+
+        with self.engine.connect() as conn:
+            return conn.scalar(series_text_count(flow_pk, query)) or 0
+
     def select_observations(self, flow_pk: int, query) -> Iterator[sa.Row]:
         """Current observations of a data query, ordered by series key and period."""
         from server.store.data_select import select_statement
@@ -596,9 +813,7 @@ class _ObservationWriter:
         self.merge = False  # keep stored observation attributes not given anew
 
     def write(self, chunk: tuple[Observation, ...]) -> None:
-        chunk = tuple(
-            replace(obs, period=canonical_period(obs.period)) for obs in chunk
-        )
+        chunk = tuple(map(_canonical, chunk))
         self._resolve_series({obs.key: obs for obs in chunk})
         rows = []
         for obs in chunk:
@@ -617,7 +832,13 @@ class _ObservationWriter:
             if r["series_pk"] in self.existing
         ]
         if closing and self.merge:
-            self._merge_attributes(rows)
+            # Merge: what an observation does not give keeps its stored value.
+            blank = {
+                (self.series_pks[obs.key], obs.period)
+                for obs in chunk
+                if obs.value is None and not obs.measure_given
+            }
+            self._merge_attributes(rows, blank)
         if closing:
             self.conn.execute(
                 sa.update(o)
@@ -629,31 +850,39 @@ class _ObservationWriter:
                 .values(valid_to=sa.bindparam("b_stamp")),
                 closing,
             )
-        self.conn.execute(sa.insert(o), rows)
+        # Straight to the driver: the rows are already in the table's terms.
+        self.conn.exec_driver_sql(_insert_observations(self.conn.dialect), rows)
         self.count += len(rows)
 
-    def _merge_attributes(self, rows: list[dict]) -> None:
-        """Give each row the stored attributes of its observation it does not set."""
+    def _merge_attributes(self, rows: list[dict], blank: set[tuple[int, str]]) -> None:
+        """Give each row the stored attributes of its observation it does not set,
+        and, for those in ``blank`` (sent without a value), the stored value."""
         o = schema.observation
         pairs = {(r["series_pk"], r["period"]) for r in rows}
-        stored: dict[tuple[int, str], dict] = {}
+        stored: dict[tuple[int, str], tuple] = {}
         for part in batched(sorted(pairs), 500):
             result = self.conn.execute(
-                sa.select(o.c.series_pk, o.c.period, o.c.attributes).where(
+                sa.select(o.c.series_pk, o.c.period, o.c.value, o.c.attributes).where(
                     o.c.valid_to.is_(None),
                     o.c.series_pk.in_({pk for pk, _ in part}),
                     o.c.period.in_({period for _, period in part}),
-                    o.c.attributes.is_not(None),
                 )
             )
             for row in result:
                 if (row.series_pk, row.period) in pairs:
-                    stored[(row.series_pk, row.period)] = json.loads(row.attributes)
+                    stored[(row.series_pk, row.period)] = (row.value, row.attributes)
         for row in rows:
-            old = stored.get((row["series_pk"], row["period"]))
-            if old:
+            pair = (row["series_pk"], row["period"])
+            if pair not in stored:
+                continue
+            value, text = stored[pair]
+            if pair in blank:
+                row["value"] = value
+            if text:
                 new = json.loads(row["attributes"]) if row["attributes"] else {}
-                row["attributes"] = json.dumps({**old, **new}, sort_keys=True)
+                row["attributes"] = json.dumps(
+                    {**json.loads(text), **new}, sort_keys=True
+                )
 
     def _resolve_series(self, by_key: dict[tuple[str, ...], Observation]) -> None:
         width = len(self.dsd.dimensions)
@@ -734,6 +963,70 @@ class _ObservationWriter:
 MAX_CODE, MAX_KEY = 200, 1000  # what the series table's columns hold
 
 
+def _drop_stale_derived(conn: Connection) -> None:
+    """Drop ``series_text`` if it was made with other columns (by another version
+    of this server): it holds nothing that cannot be made again from the
+    observations, which the next start does (:meth:`Store.fill_series_text`)."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(schema.series_text.name):
+        return
+    found = {c["name"] for c in inspector.get_columns(schema.series_text.name)}
+    if found != {c.name for c in schema.series_text.columns}:
+        log.warning("series_text has other columns than this version's: made anew")
+        schema.series_text.drop(conn)
+
+
+_ANALYZE_AFTER = 20_000  # observations written at once that warrant new statistics
+
+
+def analyze(conn: Connection) -> None:
+    """Bring PostgreSQL's planner statistics of the data tables up to date.
+
+    A large write leaves them behind until autovacuum comes round; meanwhile the
+    planner may take a table of thousands of rows for one of a few and join it
+    row by row. SQLite plans from its indexes and needs nothing here.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE series, series_text, observation")
+
+
+def write_series_text(conn: Connection, dsd: DataStructure, pks: set[int]) -> None:
+    """Write anew the kept text of these series (see :mod:`server.formats.encoded`)
+    from their current observations, in the caller's transaction."""
+    s, t = schema.series, schema.series_text
+    shape = layout(dsd)
+    encoder = Encoder(dsd)
+    for part in batched(sorted(pks), 200):
+        attributes = {
+            row.pk: row.attributes
+            for row in conn.execute(
+                sa.select(s.c.pk, s.c.attributes).where(s.c.pk.in_(part))
+            )
+        }
+        # Straight from the driver: many rows, read once (pks are integers).
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(
+                "SELECT series_pk, period, value, attributes FROM observation "
+                f"WHERE valid_to IS NULL AND series_pk IN ({','.join(map(str, part))}) "
+                "ORDER BY series_pk, period_start, period"
+            )
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        texts = []
+        for pk, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+            observations = [row[1:] for row in group]
+            text = encoder.encode(attributes.get(pk), observations)
+            texts.append(
+                {"series_pk": pk, "layout": shape, "observations": len(observations)}
+                | text
+            )
+        conn.execute(sa.delete(t).where(t.c.series_pk.in_(part)))
+        if texts:
+            conn.execute(sa.insert(t), texts)
+
+
 def _pk_of(conn: Connection, ref: ArtefactRef) -> int | None:
     """The primary key of a stored artefact, None if it is not stored."""
     a = schema.artefact
@@ -754,6 +1047,37 @@ class MissingReferences(Conflict):
 _TEXTS = ("Name", "Description", "Annotations")
 # What the artefact table's columns hold.
 _LENGTHS = {"agency": 100, "id": 200, "version": 40}
+
+
+def _not_in_structure(
+    constraint: etree._Element, dsd: DataStructure, codes: dict[str, frozenset[str]]
+) -> set[str]:
+    """Components and codes a constraint's regions name that ``dsd`` lacks."""
+    components = {*dsd.dimension_ids, dsd.time_dimension}
+    components |= {a.id for a in dsd.attributes}
+    unknown = set()
+    for key_value in constraint.iter("{*}KeyValue", "{*}Attribute"):
+        component = key_value.get("id")
+        if component is None:
+            continue
+        if component not in components:
+            unknown.add(f"component {component} (not in {dsd.ref.triple})")
+            continue
+        allowed = codes.get(component)
+        for value in key_value.iterfind("{*}Value"):
+            if allowed is not None and value.text not in allowed:
+                unknown.add(f"{component} code {value.text}")
+    return unknown
+
+
+def _version_value(version: str) -> tuple:
+    """A version's numbers without trailing zeros, and its extension: ``1``,
+    ``1.0`` and ``1.0.0`` are one version."""
+    core, _, extension = version.partition("-")
+    numbers = [int(p) if p.isdigit() else p for p in core.split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers), extension
 
 
 def _check_lengths(item: Artefact) -> None:
@@ -793,22 +1117,48 @@ def _shape(element: etree._Element) -> tuple:
     )
 
 
+def _canonical(obs: Observation) -> Observation:
+    """The observation with its period spelled as stored."""
+    period = canonical_period(obs.period)
+    return obs if period == obs.period else replace(obs, period=period)
+
+
+@functools.lru_cache(maxsize=4096)
+def _values_json(pairs: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(pairs), sort_keys=True)
+
+
 def _attributes_json(obs: Observation) -> str:
     return json.dumps(obs.series_attributes, sort_keys=True)
 
 
+@functools.lru_cache(maxsize=8)
+def _insert_observations(dialect) -> str:
+    """INSERT of observation rows (dicts) in the driver's own parameter style."""
+    names = [c.name for c in schema.observation.columns if c.name != "pk"]
+    style = ":{}" if dialect.paramstyle in ("qmark", "named") else "%({})s"
+    marks = ", ".join(style.format(name) for name in names)
+    return f"INSERT INTO observation ({', '.join(names)}) VALUES ({marks})"
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_text(period: str) -> tuple[str, str]:
+    start, end = period_span(period)
+    return start.isoformat(), end.isoformat()
+
+
 def _observation_row(series_pk: int, obs: Observation, stamp: str) -> dict:
     try:
-        start, end = period_span(obs.period)
+        start, end = _span_text(obs.period)
     except ValueError:
         raise InvalidData(f"{obs.period!r} is not an SDMX time period") from None
     return dict(
         series_pk=series_pk,
         period=obs.period,
-        period_start=start.isoformat(),
-        period_end=end.isoformat(),
+        period_start=start,
+        period_end=end,
         value=obs.value,
-        attributes=json.dumps(obs.obs_attributes, sort_keys=True)
+        attributes=_values_json(tuple(obs.obs_attributes.items()))
         if obs.obs_attributes
         else None,
         valid_from=stamp,

@@ -15,11 +15,7 @@ from sqlalchemy.engine import Connection
 from server.query import DataQuery
 from server.query.filters import DIMENSION, SERIES_ATTRIBUTE
 from server.store import schema
-from server.store.data_select import (
-    _filter_condition,
-    _key_condition,
-    _provider_filter,
-)
+from server.store.data_select import _filter_condition, series_conditions
 
 # Filters (REST 2.x ``c[…]``) that are conditions on ``series``; the others
 # (TIME_PERIOD, the measure, observation attributes) are on ``observation``.
@@ -92,12 +88,7 @@ def _observed(query: DataQuery) -> sa.Exists:
 
 def series_filters(query: DataQuery) -> list:
     """Conditions on ``series``: keys, providers, dimension and attribute filters."""
-    conditions = []
-    keys = query.key_filters()
-    if keys:
-        conditions.append(sa.or_(*(_key_condition(key) for key in keys)))
-    if query.providers:
-        conditions.append(_provider_filter(query.providers))
+    conditions = series_conditions(query)
     conditions += [
         _filter_condition(f) for f in query.filters if f.kind in SERIES_KINDS
     ]

@@ -83,12 +83,7 @@ def exists_statement(flow_pk: int, query: DataQuery) -> sa.Select:
 
 def _conditions(query: DataQuery) -> list[sa.ColumnElement[bool]]:
     o = schema.observation
-    conditions = []
-    keys = query.key_filters()
-    if keys:
-        conditions.append(sa.or_(*(_key_condition(key) for key in keys)))
-    if query.providers:
-        conditions.append(_provider_filter(query.providers))
+    conditions = series_conditions(query)
     if query.start is not None:
         conditions.append(o.c.period_end >= query.start.isoformat())
     if query.end is not None:
@@ -306,3 +301,50 @@ def versions_statement(flow_pk: int, query: DataQuery) -> sa.Select:
     return statement.order_by(
         s.c.key, s.c.provider, o.c.period_start, o.c.period, o.c.valid_from
     )
+
+
+def series_text_statements(
+    flow_pk: int, query: DataQuery, encoding: str, layout: str
+) -> tuple[sa.Select, sa.Select]:
+    """The whole series of a query with their kept text, and a statement giving a
+    row if some matching series with current observations has no text of
+    ``layout`` (or none in ``encoding``) to answer with."""
+    s, t, o = schema.series, schema.series_text, schema.observation
+    conditions = [s.c.flow_pk == flow_pk, *series_conditions(query)]
+    kept = sa.and_(t.c.layout == layout, t.c[encoding].is_not(None))
+    statement = (
+        sa.select(
+            s.c.key,
+            s.c.provider,
+            s.c.attributes.label("series_attributes"),
+            t.c[encoding].label("text"),
+        )
+        .select_from(s.join(t, t.c.series_pk == s.c.pk))
+        .where(*conditions, t.c.observations > 0, kept)
+        .order_by(s.c.key, s.c.provider)
+    )
+    current = sa.exists().where(o.c.series_pk == s.c.pk, o.c.valid_to.is_(None))
+    written = sa.exists().where(t.c.series_pk == s.c.pk, kept)
+    missing = sa.select(sa.literal(1)).where(*conditions, ~written, current).limit(1)
+    return statement, missing
+
+
+def series_text_count(flow_pk: int, query: DataQuery) -> sa.Select:
+    """The number of current observations of the whole series of a query."""
+    s, t = schema.series, schema.series_text
+    return (
+        sa.select(sa.func.sum(t.c.observations))
+        .select_from(s.join(t, t.c.series_pk == s.c.pk))
+        .where(s.c.flow_pk == flow_pk, *series_conditions(query))
+    )
+
+
+def series_conditions(query: DataQuery) -> list[sa.ColumnElement[bool]]:
+    """The key and provider conditions of a query (those on series only)."""
+    conditions = []
+    keys = query.key_filters()
+    if keys:
+        conditions.append(sa.or_(*(_key_condition(key) for key in keys)))
+    if query.providers:
+        conditions.append(_provider_filter(query.providers))
+    return conditions

@@ -37,6 +37,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 32 MB of page cache (the default is 2 MB): index pages of large writes stay.
+    cursor.execute("PRAGMA cache_size=-32768")
     # LIKE compares case-sensitively, as PostgreSQL does (codes are case-sensitive;
     # c[…] co/sw/ew filters must answer the same on both backends).
     cursor.execute("PRAGMA case_sensitive_like=ON")

@@ -88,6 +88,24 @@ observation = sa.Table(
     ),
 )
 
+# Each series' current observations kept written out (server.formats.encoded), for
+# answers of whole series; rewritten with every write to the series.
+series_text = sa.Table(
+    "series_text",
+    metadata,
+    sa.Column(
+        "series_pk",
+        sa.ForeignKey("series.pk", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("layout", sa.String(32), nullable=False),
+    sa.Column("observations", sa.Integer, nullable=False),
+    sa.Column("csv", sa.Text),  # NULL where a value holds a line break
+    sa.Column("generic", sa.Text, nullable=False),
+    sa.Column("specific", sa.Text, nullable=False),
+    sa.Column("ml30", sa.Text, nullable=False),
+)
+
 setting = sa.Table(
     "setting",
     metadata,

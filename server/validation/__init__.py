@@ -122,7 +122,9 @@ def validated(
             checked[obs.key] = obs.series_attributes
             _check_key(obs, dsd, codes, report, number)
             _check_allowed(obs, dsd, allowed, report, number)
-            present = {**stored(obs.key), **obs.series_attributes}
+            present = obs.series_attributes
+            if any(a not in present for a in series_level):  # else no look-up
+                present = {**stored(obs.key), **present}
             _check_mandatory(obs, series_level, present, report, number)
             for attribute, value in obs.series_attributes.items():
                 _check_code(attribute, value, codes, report, number, obs)
