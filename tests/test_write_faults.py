@@ -441,20 +441,3 @@ def test_an_artefact_whose_urn_names_another_is_422(server):  # noqa: F811
     answer = send(server, "POST", "", body, server.tokens["admin"])
     assert answer.status_code == 422 and "names another artefact" in answer.text
     assert send(server, "GET", "/codelist/UNDESA/CL_TEST/1.0").status_code == 204
-
-
-def test_a_series_has_one_data_provider(server):  # noqa: F811
-    """Found by a new user: one key written as two providers was served twice,
-    with nothing telling the two apart."""
-    from tests.test_submission import _structure_specific
-
-    admin = server.tokens["admin"]
-    assert (
-        post(server, _structure_specific("UNDESA:NSO_DEU", "276"), admin).status_code
-        == 200
-    )
-    before = stored(server)
-    again = post(server, _structure_specific("UNDESA:NSO_MEX", "276"), admin)
-    assert again.status_code == 409
-    assert "reported by data provider UNDESA:NSO_DEU" in again.text
-    assert stored(server) == before and len(before) == 2

@@ -62,25 +62,25 @@ class Store:
 
         PostgreSQL creates them under the store lock, in one transaction. SQLite
         runs each DDL statement on its own, so a process that loses the race to
-        another one sees "already exists" and checks again.
+        another one sees "already exists" (or, on a new file, "locked") and
+        checks again.
         """
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as conn:
                 self.lock(conn)
                 _drop_stale_derived(conn)
                 schema.metadata.create_all(conn)
-                _create_new_indexes(conn)
             return
-        with self.engine.begin() as conn:
-            _drop_stale_derived(conn)
         for attempt in range(10):
             try:
-                schema.metadata.create_all(self.engine)
                 with self.engine.begin() as conn:
-                    _create_new_indexes(conn)
+                    _drop_stale_derived(conn)
+                schema.metadata.create_all(self.engine)
                 return
             except sa.exc.OperationalError as error:
-                if "already exists" not in str(error) or attempt == 9:
+                # A new file's first connections race to make it WAL ("locked").
+                passing = "already exists" in str(error) or "locked" in str(error)
+                if not passing or attempt == 9:
                     raise
                 time.sleep(0.1)
 
@@ -927,7 +927,6 @@ class _ObservationWriter:
             )
         missing = [k for k in unknown if k not in found]
         if missing:
-            self._check_other_providers(missing)
             self.conn.execute(
                 sa.insert(s),
                 [
@@ -943,31 +942,6 @@ class _ObservationWriter:
             )
             found.update({k: pk for k, (pk, _) in self._lookup(missing).items()})
         self.series_pks.update(found)
-
-    def _check_other_providers(self, keys: list[tuple[str, ...]]) -> None:
-        """A series key another data provider reports in this dataflow: 409.
-
-        Data messages here carry no provider per series, so two providers' series
-        of one key could not be told apart in answers.
-        """
-        s = schema.series
-        for part in batched(keys, 500):
-            taken = self.conn.execute(
-                sa.select(s.c.key, s.c.provider)
-                .where(
-                    s.c.flow_pk == self.flow_pk,
-                    s.c.key.in_([".".join(k) for k in part]),
-                    s.c.provider != self.provider,
-                )
-                .limit(1)
-            ).first()
-            if taken is not None:
-                raise Conflict(
-                    f"series {taken.key} of this dataflow is reported by data "
-                    f"provider {taken.provider}; each series has one provider "
-                    "(answers could not tell two apart), so write it as that "
-                    "provider or delete its data first"
-                )
 
     def _lookup(
         self, keys: list[tuple[str, ...]]
@@ -1003,14 +977,6 @@ def _drop_stale_derived(conn: Connection) -> None:
     if found != {c.name for c in schema.series_text.columns}:
         log.warning("series_text has other columns than this version's: made anew")
         schema.series_text.drop(conn)
-
-
-def _create_new_indexes(conn: Connection) -> None:
-    """Indexes added after a table was first made (create_all makes only tables
-    that are missing, with their indexes)."""
-    for index in schema.series.indexes:
-        if index.name == "ix_series_key":
-            index.create(conn, checkfirst=True)
 
 
 _ANALYZE_AFTER = 20_000  # observations written at once that warrant new statistics

@@ -61,7 +61,6 @@ series = sa.Table(
     *[sa.Column(f"d{i}", sa.String(200)) for i in range(MAX_DIMENSIONS)],
     sa.UniqueConstraint("flow_pk", "provider", "key", name="uq_series"),
     *[sa.Index(f"ix_series_d{i}", "flow_pk", f"d{i}") for i in range(8)],
-    sa.Index("ix_series_key", "flow_pk", "key"),  # one provider per series key
 )
 
 observation = sa.Table(
