@@ -45,7 +45,7 @@ from server.formats.ml30_artefacts import (
 )
 from server.formats.ns import COM, MES, STR
 from server.formats.schemas import SCHEMA_DIR, message_schema_21
-from server.formats.structure_reader import read_structure_message
+from server.formats.structure_reader import structure_artefacts
 from server.model import Artefact
 
 SCHEMA_DIR_30 = SCHEMA_DIR.parent / "sdmx-ml-3.0"
@@ -105,7 +105,7 @@ def read_structure_message_30(source: bytes | IO[bytes]) -> list[Artefact]:
             f"this service stores structures in ({error.message}); leave out what "
             "only SDMX 3.0 has (see docs/limitations.md)"
         )
-    return read_structure_message(io.BytesIO(etree.tostring(message_21)))
+    return structure_artefacts(message_21)  # valid SDMX-ML 2.1, checked just above
 
 
 def _parse(source: bytes | IO[bytes]) -> etree._Element:

@@ -91,6 +91,11 @@ def read_structure_message(source: str | IO[bytes]) -> list[Artefact]:
             f"the structure message is not valid SDMX-ML 2.1 (line {error.line}): "
             f"{error.message}"
         )
+    return structure_artefacts(root)
+
+
+def structure_artefacts(root: etree._Element) -> list[Artefact]:
+    """The maintainable artefacts of a schema-valid SDMX-ML 2.1 Structure message."""
     structures = root.find(_q(MES, "Structures"))
     if structures is None:
         return []
