@@ -4,6 +4,7 @@ store has not changed, never to or from requests with credentials."""
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 
@@ -33,6 +34,7 @@ def _read(response):
 def cache(server):  # noqa: F811
     kept = server.extensions["response_cache"]
     kept.clear()
+    time.sleep(1.1)  # answers are kept once the store's last change is a second old
     return kept
 
 
@@ -148,3 +150,18 @@ def test_large_answers_stream_through_unkept(server, cache):  # noqa: F811
         server.extensions["response_cache"].max_entry_bytes = 2**20
     assert len(first.data) > 100 and second.data[-100:] == first.data[-100:]
     assert cache.hits == hits
+
+
+def test_an_answer_made_within_the_second_of_a_change_is_not_kept(server):  # noqa: F811
+    """It has no Last-Modified yet; kept, it would lack one until the next change."""
+    kept = server.extensions["response_cache"]
+    kept.clear()
+    client = server.test_client()
+    store = server.extensions["store"]
+    with store.engine.begin() as conn:
+        store._record_change(conn)
+    first = _client_get(client, CODELIST)
+    assert "Last-Modified" not in first.headers and not kept._entries
+    time.sleep(1.1)
+    later = _client_get(client, CODELIST)
+    assert later.headers["Last-Modified"].endswith("GMT") and kept._entries

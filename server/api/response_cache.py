@@ -12,8 +12,10 @@ bumps the counter in its own transaction) makes every process render again: the
 counter is read from the database for each request, as the ETags already were.
 
 Not kept: requests with credentials (``Authorization``, ``Cookie``), ``HEAD``
-requests, answers marked ``Cache-Control: private``, anything but 200, bodies larger
-than the entry limit (large data answers stream through untouched), and requests
+requests, answers marked ``Cache-Control: private``, anything but 200, answers
+made within a second of the store's last change (they carry no Last-Modified yet),
+bodies larger than the entry limit (large data answers stream through untouched),
+and requests
 whose path, query and headers run over 2,048 characters. Keys and headers count
 against the memory limit with the bodies. A kept answer repeats its
 message header (id and preparation time) until the store changes, as an HTTP cache
@@ -27,9 +29,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 from flask import Flask
+from werkzeug.sansio.http import is_resource_modified
 
 _KEY_VARIABLES = (
     "PATH_INFO",
@@ -189,35 +191,28 @@ def _footprint(key: tuple, entry: _Entry) -> int:
 
 
 def _keepable(answered: dict) -> bool:
+    """A 200, not private, with its Last-Modified: an answer made within the
+    second of a change has none yet (see :mod:`server.api.http`), and kept it
+    would go without one until the next change."""
     if not answered.get("status", "").startswith("200"):
         return False
-    for name, value in answered["headers"]:
-        if name.lower() == "cache-control" and "private" in value.lower():
-            return False
-    return True
+    names = {name.lower(): value for name, value in answered["headers"]}
+    private = "private" in names.get("cache-control", "").lower()
+    return "last-modified" in names and not private
 
 
 def _not_modified(entry: _Entry, environ: dict) -> bool:
-    """The conditional request rules of :mod:`server.api.http`, on a kept answer."""
-    match = environ.get("HTTP_IF_NONE_MATCH")
-    if match is not None:
-        if entry.etag is None:
-            return False
-        tag = entry.etag.removeprefix("W/")
-        return any(
-            candidate.strip() in ("*", tag)
-            or candidate.strip().removeprefix("W/") == tag
-            for candidate in match.split(",")
-        )
-    since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if since is None or entry.last_modified is None:
-        return False
-    try:
-        return parsedate_to_datetime(entry.last_modified) <= parsedate_to_datetime(
-            since
-        )
-    except (TypeError, ValueError):
-        return False
+    """The conditional request rules of :mod:`server.api.http` (If-None-Match
+    compared weakly, else If-Modified-Since), on a kept answer."""
+    return not is_resource_modified(
+        http_range=None,
+        http_if_range=None,
+        http_if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+        http_if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+        http_if_match=None,
+        etag=entry.etag,
+        last_modified=entry.last_modified,
+    )
 
 
 def init_app(app: Flask) -> None:
